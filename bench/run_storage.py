@@ -1,0 +1,89 @@
+"""Memory and disk: RSS after 1M stored events with 100k live visits, and bytes per event.
+
+    python bench/run_storage.py [--events 1000000] [--visitors 100000]
+
+Runs the real pipeline in-process (no HTTP): 100k visitors each send events over 25 minutes of
+simulated time, so every visit is still live at the end. Also reports the pipeline's own rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from footfall.app import create_app
+from footfall.model import Hit, Protocol, SiteKey
+from footfall.settings import Settings
+
+UAS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+]
+REFS = ["", "", "", "https://www.google.com/", "https://news.ycombinator.com/", "https://t.co/x", "https://duckduckgo.com/"]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--visitors", type=int, default=100_000)
+    args = ap.parse_args()
+    rng = random.Random(42)
+    data = Path(tempfile.mkdtemp(prefix="footfall-store-"))
+    now = [1_773_144_000_000]
+    app = create_app(Settings(data_dir=str(data)), clock=lambda: now[0])
+    app.meta.add_site("example.com", now_ms=now[0])
+    app.startup()
+    base_rss = rss_mb()
+    span_ms = 25 * 60_000
+    step = span_ms / args.events
+    t0 = time.perf_counter()
+    start = now[0]
+    for i in range(args.events):
+        v = i % args.visitors
+        now[0] = start + int(i * step)
+        hit = Hit(
+            protocol=Protocol.PLAUSIBLE, site_key=SiteKey.DOMAIN, site_ref="example.com", timestamp_ms=now[0],
+            name="pageview", ip=f"10.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}", user_agent=UAS[v % len(UAS)],
+            hostname="example.com", pathname=f"/docs/page-{int(500 ** rng.random())}",
+            query="utm_source=newsletter" if v % 10 == 0 else "", referrer=REFS[v % len(REFS)],
+        )
+        app.ingestor.ingest([hit])
+    app.buffer.flush()
+    elapsed = time.perf_counter() - t0
+    gc.collect()
+    result = {
+        "events": args.events,
+        "visitors": args.visitors,
+        "live_sessions": len(app.ctx.sessions),
+        "pipeline_events_per_s": round(args.events / elapsed),
+        "rss_mb_at_start": round(base_rss, 1),
+        "rss_mb_after": round(rss_mb(), 1),
+    }
+    app.shutdown()
+    app.store.checkpoint()  # type: ignore[attr-defined]
+    app.store.close()
+    size = (data / "events.duckdb").stat().st_size
+    result["duckdb_file_mb"] = round(size / 1e6, 1)
+    result["bytes_per_event"] = round(size / args.events, 1)
+    print(json.dumps(result, indent=1))
+    shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

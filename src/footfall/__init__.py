@@ -1,0 +1,1 @@
+"""Footfall: self-hosted, cookieless web analytics."""

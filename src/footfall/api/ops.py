@@ -1,0 +1,106 @@
+"""Operational endpoints: health, Prometheus metrics, the landing page."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from footfall.http import Handler, Request, Response, json_response
+from footfall.snippets import snippets
+
+if TYPE_CHECKING:
+    from footfall.app import Footfall
+
+
+async def empty_ok(request: Request) -> Response:
+    return Response(200)
+
+
+def health(app: Footfall) -> Handler:
+    async def handler(request: Request) -> Response:
+        checks = {}
+        try:
+            app.store.query("SELECT 1")
+            checks["storage"] = "ok"
+        except Exception:
+            checks["storage"] = "error"
+        try:
+            app.meta.data_version()
+            checks["metadata"] = "ok"
+        except Exception:
+            checks["metadata"] = "error"
+        checks["writer"] = "ok" if app.started else "stopped"
+        healthy = all(v == "ok" for v in checks.values())
+        return json_response(checks, 200 if healthy else 503)
+
+    return handler
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def metrics(app: Footfall) -> Handler:
+    async def handler(request: Request) -> Response:
+        m = app.metrics
+        lines = [
+            "# HELP footfall_events_accepted_total Events accepted for storage, by site.",
+            "# TYPE footfall_events_accepted_total counter",
+        ]
+        lines += [f'footfall_events_accepted_total{{site="{_label(s)}"}} {n}' for s, n in sorted(m.accepted_by_site.items())]
+        lines += [
+            "# HELP footfall_events_dropped_total Events not stored, by site and reason.",
+            "# TYPE footfall_events_dropped_total counter",
+        ]
+        lines += [
+            f'footfall_events_dropped_total{{site="{_label(s)}",reason="{r}"}} {n}'
+            for (s, r), n in sorted(m.dropped_by_reason.items())
+        ]
+        lines += [
+            "# HELP footfall_events_flushed_total Events written to storage.",
+            "# TYPE footfall_events_flushed_total counter",
+            f"footfall_events_flushed_total {m.flushed_rows}",
+            "# HELP footfall_flush_errors_total Failed flushes (rows kept and retried).",
+            "# TYPE footfall_flush_errors_total counter",
+            f"footfall_flush_errors_total {m.flush_errors}",
+            "# HELP footfall_buffered_events Events waiting to be written.",
+            "# TYPE footfall_buffered_events gauge",
+            f"footfall_buffered_events {len(app.buffer)}",
+            "# HELP footfall_live_sessions Visits that may still receive events.",
+            "# TYPE footfall_live_sessions gauge",
+            f"footfall_live_sessions {len(app.ctx.sessions)}",
+        ]
+        return Response(200, ("\n".join(lines) + "\n").encode(), "text/plain; version=0.0.4; charset=utf-8")
+
+    return handler
+
+
+def home(app: Footfall) -> Handler:
+    """Until a site owner signs in to the dashboard: what runs here and the snippets to paste."""
+
+    async def handler(request: Request) -> Response:
+        base = app.settings.base_url
+        parts = [
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Footfall</title>",
+            "<meta name=viewport content='width=device-width,initial-scale=1'>",
+            "<body style='font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem'>",
+            "<h1>Footfall</h1><p>Cookieless web analytics. Events API at <code>",
+            html.escape(base),
+            "</code>.</p>",
+        ]
+        sites = app.meta.list_sites()
+        if not sites:
+            parts.append("<p>No sites yet: run <code>footfall sites add example.com</code>.</p>")
+        for site in sites:
+            parts.append(f"<h2>{html.escape(site.domain)}</h2>")
+            for name, snippet in snippets(base, site).items():
+                parts.append(f"<h3>{html.escape(name)}</h3><pre>{html.escape(snippet)}</pre>")
+        parts.append(f"<p><small>{html.escape(app.geo.attribution)}</small></p></body></html>")
+        return Response(
+            200,
+            "".join(parts).encode(),
+            "text/html; charset=utf-8",
+            (("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'"),),
+        )
+
+    return handler

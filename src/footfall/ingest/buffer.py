@@ -1,0 +1,150 @@
+"""The write buffer: requests append rows; one writer thread stores them in batches.
+
+Flushes when `flush_rows` rows wait, every `flush_interval_ms`, and on stop (so SIGTERM loses
+nothing that was acknowledged). Bounded: past `max_rows` waiting rows, `append` refuses and the
+protocol answers 503, instead of growing memory without limit when the store falls behind.
+A failed write keeps its rows and retries on the next tick; rows are only dropped from memory
+once the store has taken them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from footfall.ingest.context import Metrics
+from footfall.storage.base import EventStore
+
+log = logging.getLogger("footfall.buffer")
+
+Row = tuple[Any, ...]
+
+
+class WriteBuffer:
+    def __init__(
+        self,
+        store: EventStore,
+        metrics: Metrics,
+        *,
+        flush_rows: int = 10_000,
+        flush_interval_ms: int = 1000,
+        max_rows: int = 200_000,
+    ) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.flush_rows = flush_rows
+        self.interval_s = flush_interval_ms / 1000
+        self.max_rows = max_rows
+        self._cond = threading.Condition()
+        self._events: list[Row] = []
+        self._sessions: dict[int, Row] = {}  # session_id -> newest state
+        self._in_flight = 0  # rows taken by the writer but not yet stored
+        self._flushed_seq = 0
+        self._requested_seq = 0
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        return len(self._events) + self._in_flight
+
+    def append(self, event: Row, session: Row | None) -> bool:
+        """Called from the event loop: O(1), no I/O. False when the buffer is full."""
+        with self._cond:
+            if len(self._events) + self._in_flight >= self.max_rows:
+                return False
+            self._events.append(event)
+            if session is not None:
+                self._sessions[session[1]] = session
+            if len(self._events) >= self.flush_rows:
+                self._cond.notify()
+        return True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="footfall-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Flush everything and stop the writer."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._flush_all()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Block until everything appended before this call is stored (tests, export)."""
+        if self._thread is None:
+            self._flush_all()
+            return True
+        with self._cond:
+            self._requested_seq += 1
+            target = self._requested_seq
+            self._cond.notify()
+            return self._cond.wait_for(lambda: self._flushed_seq >= target, timeout)
+
+    def _take(self) -> tuple[list[Row], list[Row]]:
+        events, self._events = self._events, []
+        sessions, self._sessions = list(self._sessions.values()), {}
+        self._in_flight = len(events)
+        return events, sessions
+
+    def _store(self, events: list[Row], sessions: list[Row]) -> bool:
+        if not events and not sessions:
+            return True
+        try:
+            self.store.write(events, sessions)
+        except Exception:
+            log.exception("storing %d events failed; keeping them for the next flush", len(events))
+            self.metrics.flush_errors += 1
+            with self._cond:
+                # Put them back in front, and merge sessions without overwriting newer states.
+                self._events[:0] = events
+                for row in sessions:
+                    self._sessions.setdefault(row[1], row)
+                self._in_flight = 0
+            return False
+        self.metrics.flushed_rows += len(events)
+        with self._cond:
+            self._in_flight = 0
+        return True
+
+    def _flush_all(self) -> None:
+        for _ in range(3):
+            with self._cond:
+                events, sessions = self._take()
+                target = self._requested_seq
+            ok = self._store(events, sessions)
+            if ok:
+                with self._cond:
+                    self._flushed_seq = max(self._flushed_seq, target)
+                    self._cond.notify_all()
+                if not self._events:
+                    return
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + self.interval_s
+        while True:
+            with self._cond:
+                self._cond.wait_for(
+                    lambda: self._stopping
+                    or len(self._events) >= self.flush_rows
+                    or self._requested_seq > self._flushed_seq
+                    or time.monotonic() >= deadline,
+                    timeout=max(0.0, deadline - time.monotonic()),
+                )
+                if self._stopping:
+                    return
+                events, sessions = self._take()
+                target = self._requested_seq
+            ok = self._store(events, sessions)
+            with self._cond:
+                if ok:
+                    self._flushed_seq = max(self._flushed_seq, target)
+                self._cond.notify_all()
+            if not ok:
+                time.sleep(min(self.interval_s, 1.0))
+            deadline = time.monotonic() + self.interval_s

@@ -1,0 +1,53 @@
+"""Ingestion: an ordered list of small named steps; any step may drop with a DropReason.
+
+The order carries meaning: cheap drops first; geo before anything that needs the country;
+identity and session last, since they keep state and must only see events that will be stored.
+Steps never touch storage: the runner hands the finished row (and the visit's new state) back to
+the caller, which appends both to the write buffer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from footfall.ingest.context import Context
+from footfall.ingest.sessions import LiveSession
+from footfall.model import DropReason, Event, Hit, Site
+
+Step = Callable[["Work", Context], DropReason | None]
+
+
+@dataclasses.dataclass(slots=True)
+class Work:
+    """One hit on its way through the pipeline."""
+
+    hit: Hit
+    site: Site | None = None
+    event: Event | None = None
+    previous_visitor_id: int | None = None
+    session: LiveSession | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    event: Event | None
+    session_row: tuple[Any, ...] | None
+    drop: DropReason | None
+    site: Site | None
+
+
+def run(hit: Hit, ctx: Context, steps: tuple[tuple[str, Step], ...] | None = None) -> Outcome:
+    from footfall.ingest.steps import PIPELINE
+
+    work = Work(hit)
+    for _name, step in PIPELINE if steps is None else steps:
+        reason = step(work, ctx)
+        if reason is not None:
+            ctx.metrics.dropped(work.site.domain if work.site else "", reason)
+            return Outcome(None, None, reason, work.site)
+    assert work.event is not None and work.site is not None
+    ctx.metrics.accepted(work.site.domain)
+    session = work.session
+    return Outcome(work.event, session.row() if session is not None else None, None, work.site)

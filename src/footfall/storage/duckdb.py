@@ -1,0 +1,129 @@
+"""The embedded DuckDB event store (the default backend).
+
+One process owns the file. Writes come from a single writer (the write buffer's thread) as Arrow
+tables: measured at ~60-100k rows/s, where executemany manages ~350 rows/s. Reads use their own
+cursor per call, so they run concurrently with the writer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from footfall.storage.base import EVENT_SCHEMA, SESSION_SCHEMA, Row, rows_to_table
+
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "timestamp[ms]": "TIMESTAMP",
+    "uint64": "UBIGINT",
+    "uint32": "UINTEGER",
+    "uint8": "UTINYINT",
+    "bool": "BOOLEAN",
+    "map<string, string>": "MAP(VARCHAR, VARCHAR)",
+}
+
+
+def _ddl(table: str, schema: pa.Schema) -> str:
+    cols = ",\n  ".join(f'"{f.name}" {_SQL_TYPES[str(f.type)]}' for f in schema)
+    return f"CREATE TABLE {table} (\n  {cols}\n)"
+
+
+# Numbered migrations; each runs once, in order, inside one transaction with its version bump.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, (_ddl("events", EVENT_SCHEMA), _ddl("sessions", SESSION_SCHEMA))),
+)
+
+
+class DuckDBStore:
+    dialect = "duckdb"
+
+    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int = 2) -> None:
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self.read_only = read_only
+        self._db = duckdb.connect(self.path, read_only=read_only, config={"threads": threads})
+        self._write_lock = threading.Lock()
+
+    def migrate(self) -> None:
+        if self.read_only:
+            return
+        with self._write_lock:
+            con = self._db
+            con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = row[0] if row and row[0] is not None else 0
+            for version, statements in MIGRATIONS:
+                if version <= current:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in statements:
+                        con.execute(statement)
+                    con.execute("INSERT INTO schema_version VALUES (?)", [version])
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+
+    def schema_version(self) -> int:
+        row = self._db.cursor().execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> None:
+        event_table = rows_to_table(events, EVENT_SCHEMA)
+        session_table = rows_to_table(sessions, SESSION_SCHEMA)
+        with self._write_lock:
+            con = self._db.cursor()
+            con.register("_ff_events", event_table)
+            con.register("_ff_sessions", session_table)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if event_table.num_rows:
+                    con.execute("INSERT INTO events SELECT * FROM _ff_events")
+                if session_table.num_rows:
+                    # Live visits are rewritten on every flush; the `start` bound lets DuckDB's
+                    # zone maps skip old row groups instead of scanning every stored visit.
+                    con.execute(
+                        "DELETE FROM sessions WHERE start >= (SELECT min(start) FROM _ff_sessions) "
+                        "AND session_id IN (SELECT session_id FROM _ff_sessions)"
+                    )
+                    con.execute("INSERT INTO sessions SELECT * FROM _ff_sessions")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                con.unregister("_ff_events")
+                con.unregister("_ff_sessions")
+                con.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
+        cur = self._db.cursor()
+        try:
+            cur.execute(sql, list(params))
+            columns = [d[0] for d in cur.description or ()]
+            return columns, [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        cur = self._db.cursor()
+        try:
+            result = cur.execute(sql, list(params)).fetch_arrow_table()
+            return result
+        finally:
+            cur.close()
+
+    def checkpoint(self) -> None:
+        with self._write_lock:
+            self._db.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._db.close()

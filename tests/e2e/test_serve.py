@@ -1,0 +1,54 @@
+"""`footfall serve` as a real process: start-up output, export while running, SIGTERM flushes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from support import FootfallServer
+
+pytestmark = pytest.mark.e2e
+
+UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+
+
+def send(server: FootfallServer, path: str) -> int:
+    body = json.dumps({"n": "pageview", "u": f"https://example.com{path}", "d": "example.com"}).encode()
+    req = urllib.request.Request(
+        server.url + "/api/event", data=body, headers={"content-type": "text/plain", "user-agent": UA}
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status
+
+
+def test_sigterm_stores_every_acknowledged_event(tmp_path: Path) -> None:
+    # A one-minute flush interval: only the shutdown flush can have stored these events.
+    server = FootfallServer(tmp_path / "data", FOOTFALL_FLUSH_INTERVAL_MS="60000")
+    server.cli("sites", "add", "example.com", "--data-dir", str(server.data_dir))
+    server.start()
+    try:
+        assert all(send(server, f"/p{i}") == 202 for i in range(50))
+    finally:
+        output = server.stop()
+    assert server.proc is not None and server.proc.returncode == 0, output
+    events = server.export("example.com")
+    assert sorted(e["pathname"] for e in events) == sorted(f"/p{i}" for i in range(50))
+
+
+def test_start_up_prints_the_dashboard_and_snippet_and_export_works_while_running(tmp_path: Path) -> None:
+    server = FootfallServer(tmp_path / "data")
+    site_id = server.cli("sites", "add", "example.com", "--data-dir", str(server.data_dir)).stdout.strip()
+    server.start()
+    try:
+        assert send(server, "/live") == 202
+        events = server.export("example.com")  # the server owns the DuckDB file; the CLI asks it
+        assert [e["pathname"] for e in events] == ["/live"]
+        # A site added while the server runs is picked up without a restart.
+        server.cli("sites", "add", "late.example", "--data-dir", str(server.data_dir))
+    finally:
+        output = server.stop()
+    assert f"Dashboard and API: {server.url}/" in output
+    assert site_id in output
+    assert 'data-api="' in output and "data-domain=\"example.com\"" in output

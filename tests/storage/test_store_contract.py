@@ -1,0 +1,164 @@
+"""The storage contract (storage/base.py), run against every backend."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from footfall.model import EVENT_COLUMNS, SESSION_COLUMNS, Event
+from footfall.storage.base import EventStore
+
+T = 1_773_144_000_000
+SITE = "9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10"
+
+
+def _open(backend: str, path: Path) -> EventStore:
+    if backend == "duckdb":
+        from footfall.storage.duckdb import DuckDBStore
+
+        return DuckDBStore(path / "events.duckdb")
+    from footfall.storage.clickhouse import ClickHouseStore  # type: ignore[import-not-found]
+
+    return ClickHouseStore(f"chdb://{path / 'ch'}")  # type: ignore[no-any-return]
+
+
+def _backends() -> list[str]:
+    try:
+        import footfall.storage.clickhouse  # noqa: F401
+    except ImportError:
+        return ["duckdb"]
+    return ["duckdb", "clickhouse"]
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Iterator[EventStore]:
+    s = _open(backend, tmp_path)
+    s.migrate()
+    yield s
+    s.close()
+
+
+def event(**kw: Any) -> tuple[Any, ...]:
+    base: dict[str, Any] = {"site_id": SITE, "timestamp": T, "name": "pageview", "protocol": "plausible"}
+    return Event(**{**base, **kw}).row()
+
+
+def session(session_id: int, pageviews: int = 1, start: int = T, **kw: Any) -> tuple[Any, ...]:
+    values: dict[str, Any] = {c: "" for c in SESSION_COLUMNS}
+    values.update(
+        site_id=SITE, session_id=session_id, visitor_id=7, start=start, timestamp=start, pageviews=pageviews,
+        events=pageviews, duration=0, is_bounce=pageviews < 2, engagement_ms=0,
+    )
+    values.update(kw)
+    return tuple(values[c] for c in SESSION_COLUMNS)
+
+
+def rows(store: EventStore, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    columns, data = store.query(sql, params)
+    return [dict(zip(columns, r, strict=True)) for r in data]
+
+
+def test_migrate_twice_is_harmless(store: EventStore) -> None:
+    store.migrate()
+    assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 0}]
+
+
+def test_events_round_trip_every_column(store: EventStore) -> None:
+    store.write(
+        [
+            event(
+                visitor_id=2**64 - 1, session_id=1, pathname="/caf\u00e9", props={"plan": "pro", "\u00fc": "\u00df"},
+                scroll_depth=None, engagement_ms=1500, interactive=False, is_unique_user=True, is_unique_page=None,
+                country="GB", region="GB-ENG", city="London",
+            )
+        ],
+        [],
+    )
+    (r,) = rows(store, "SELECT * FROM events")
+    assert tuple(r) == EVENT_COLUMNS
+    assert r["visitor_id"] == 2**64 - 1
+    assert r["pathname"] == "/caf\u00e9"
+    assert dict(r["props"]) == {"plan": "pro", "\u00fc": "\u00df"}
+    assert r["scroll_depth"] is None and r["engagement_ms"] == 1500 and r["interactive"] is False
+    assert r["is_unique_user"] is True and r["is_unique_page"] is None
+    assert (r["country"], r["region"], r["city"]) == ("GB", "GB-ENG", "London")
+
+
+def test_timestamps_keep_milliseconds(store: EventStore) -> None:
+    store.write([event(timestamp=T + 123)], [])
+    (r,) = rows(store, "SELECT timestamp FROM events")
+    assert r["timestamp"].microsecond == 123_000
+
+
+def test_sessions_are_upserted_by_id(store: EventStore) -> None:
+    store.write([event()], [session(1), session(2)])
+    store.write([event()], [session(1, pageviews=3, exit_page="/c")])
+    got = rows(store, "SELECT session_id, pageviews, exit_page FROM sessions ORDER BY session_id")
+    assert got == [
+        {"session_id": 1, "pageviews": 3, "exit_page": "/c"},
+        {"session_id": 2, "pageviews": 1, "exit_page": ""},
+    ]
+
+
+def test_empty_batches_are_fine(store: EventStore) -> None:
+    store.write([], [])
+    assert rows(store, "SELECT count(*) AS n FROM sessions") == [{"n": 0}]
+
+
+def test_a_bad_batch_stores_nothing(store: EventStore) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - any backend error; what matters is nothing half-written
+        store.write([event(), event(visitor_id="not a number")], [session(1)])
+    assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 0}]
+    assert rows(store, "SELECT count(*) AS n FROM sessions") == [{"n": 0}]
+
+
+def test_values_are_parameters_not_sql(store: EventStore) -> None:
+    store.write([event()], [])
+    hostile = "x' OR 1=1 --"
+    assert rows(store, "SELECT count(*) AS n FROM events WHERE site_id = ?", (hostile,)) == [{"n": 0}]
+    assert rows(store, "SELECT count(*) AS n FROM events WHERE site_id = ?", (SITE,)) == [{"n": 1}]
+
+
+def test_query_arrow(store: EventStore) -> None:
+    store.write([event(), event(name="Signup")], [])
+    table = store.query_arrow("SELECT name FROM events ORDER BY name")
+    assert table.column("name").to_pylist() == ["Signup", "pageview"]
+
+
+def test_reads_run_while_writing(store: EventStore) -> None:
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(50):
+                store.query("SELECT count(*) FROM events")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for i in range(20):
+        store.write([event(timestamp=T + i) for _ in range(100)], [session(i)])
+    thread.join()
+    assert not errors
+    assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 2000}]
+
+
+def test_data_survives_reopening(backend: str, tmp_path: Path) -> None:
+    s = _open(backend, tmp_path)
+    s.migrate()
+    s.write([event()], [session(1)])
+    s.close()
+    s = _open(backend, tmp_path)
+    s.migrate()
+    assert rows(s, "SELECT count(*) AS n FROM events") == [{"n": 1}]
+    s.close()
