@@ -79,17 +79,47 @@ def main() -> None:
 
     data = Path(tempfile.mkdtemp(prefix="footfall-bench-"))
     env = {**os.environ, "FOOTFALL_DATA_DIR": str(data), "FOOTFALL_LOG_LEVEL": "warning"}
-    subprocess.run([sys.executable, "-m", "footfall", "sites", "add", "example.com",
-                    "--id", "5f0c3f4e-8a56-4c8e-9d8e-2d0a8f1b7c11"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "footfall",
+            "sites",
+            "add",
+            "example.com",
+            "--id",
+            "5f0c3f4e-8a56-4c8e-9d8e-2d0a8f1b7c11",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     if args.setup:
         subprocess.run(args.setup, shell=True, env={**env, "DATA": str(data)}, check=True)
     ff_port, noop_port = free_port(), free_port()
-    footfall = subprocess.Popen([sys.executable, "-m", "footfall", "serve", "--port", str(ff_port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    footfall = subprocess.Popen(
+        [sys.executable, "-m", "footfall", "serve", "--port", str(ff_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     noop = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "noop_app:app", "--port", str(noop_port), "--log-level", "warning",
-         "--no-access-log", "--lifespan", "on"],
-        cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "noop_app:app",
+            "--port",
+            str(noop_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--lifespan",
+            "on",
+        ],
+        cwd=ROOT / "bench",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     lua = Path(args.lua)
     try:
@@ -125,7 +155,9 @@ def main() -> None:
             "half_rate_p99_ms": half["p99_ms"],
             "non_2xx": sum(int(r["errors_status"]) for v in rounds.values() for r in v) + int(half["errors_status"]),
             "socket_errors": sum(
-                int(r[k]) for v in rounds.values() for r in v
+                int(r[k])
+                for v in rounds.values()
+                for r in v
                 for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout")
             ),
             "footfall_rss_mb": round(rss_mb(footfall.pid), 1),

@@ -23,30 +23,51 @@ from footfall.settings import Settings
 
 UAS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
     "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
 ]
-REFS = ["", "", "", "https://www.google.com/", "https://news.ycombinator.com/", "https://t.co/x", "https://duckduckgo.com/"]
+REFS = [
+    "",
+    "",
+    "",
+    "https://www.google.com/",
+    "https://news.ycombinator.com/",
+    "https://t.co/x",
+    "https://duckduckgo.com/",
+]
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def public_ip(v: int) -> str:
+    """A spread of (mostly public) IPv4 addresses, so geo lookups touch the database as real traffic does."""
+    h = (v * 2654435761) & 0xFFFFFFFF
+    first = 1 + h % 223
+    if first in (10, 127):
+        first += 1
+    return f"{first}.{h >> 8 & 255}.{h >> 16 & 255}.{1 + (h >> 24) % 254}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--visitors", type=int, default=100_000)
+    ap.add_argument("--memory-limit", default="128MB", help="the duckdb_memory_limit setting")
     args = ap.parse_args()
     rng = random.Random(42)
     data = Path(tempfile.mkdtemp(prefix="footfall-store-"))
     now = [1_773_144_000_000]
-    app = create_app(Settings(data_dir=str(data)), clock=lambda: now[0])
+    app = create_app(Settings(data_dir=str(data), duckdb_memory_limit=args.memory_limit), clock=lambda: now[0])
     app.meta.add_site("example.com", now_ms=now[0])
     app.startup()
     base_rss = rss_mb()
@@ -58,10 +79,17 @@ def main() -> None:
         v = i % args.visitors
         now[0] = start + int(i * step)
         hit = Hit(
-            protocol=Protocol.PLAUSIBLE, site_key=SiteKey.DOMAIN, site_ref="example.com", timestamp_ms=now[0],
-            name="pageview", ip=f"10.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}", user_agent=UAS[v % len(UAS)],
-            hostname="example.com", pathname=f"/docs/page-{int(500 ** rng.random())}",
-            query="utm_source=newsletter" if v % 10 == 0 else "", referrer=REFS[v % len(REFS)],
+            protocol=Protocol.PLAUSIBLE,
+            site_key=SiteKey.DOMAIN,
+            site_ref="example.com",
+            timestamp_ms=now[0],
+            name="pageview",
+            ip=public_ip(v),
+            user_agent=UAS[v % len(UAS)],
+            hostname="example.com",
+            pathname=f"/docs/page-{int(500 ** rng.random())}",
+            query="utm_source=newsletter" if v % 10 == 0 else "",
+            referrer=REFS[v % len(REFS)],
         )
         app.ingestor.ingest([hit])
     app.buffer.flush()
@@ -74,6 +102,9 @@ def main() -> None:
         "pipeline_events_per_s": round(args.events / elapsed),
         "rss_mb_at_start": round(base_rss, 1),
         "rss_mb_after": round(rss_mb(), 1),
+        "rss_anon_mb_after": round(rss_mb("RssAnon"), 1),
+        "rss_file_mb_after": round(rss_mb("RssFile"), 1),
+        "duckdb_memory_limit": args.memory_limit,
     }
     app.shutdown()
     app.store.checkpoint()  # type: ignore[attr-defined]

@@ -10,13 +10,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import CHROME_UA, T0, FakeClock
 
 from footfall.app import create_app
 from footfall.cli import cli
 from footfall.model import EVENT_COLUMNS
 from footfall.protocols.plausible import parse_body
 from footfall.settings import Settings
+
+from conftest import CHROME_UA, T0, FakeClock
 
 
 @pytest.fixture
@@ -32,12 +33,17 @@ def test_sites_add_prints_the_id_and_list_shows_it(runner: CliRunner, tmp_path: 
     assert len(site_id) == 36
     r = runner.invoke(cli, ["sites", "list", "--data-dir", d, "--json"])
     assert json.loads(r.output) == {
-        "id": site_id, "domain": "example.com", "hostnames": ["blog.example.com"], "timezone": "UTC"
+        "id": site_id,
+        "domain": "example.com",
+        "hostnames": ["blog.example.com"],
+        "timezone": "UTC",
     }
 
 
 def test_sites_add_with_a_given_id(runner: CliRunner, tmp_path: Path) -> None:
-    r = runner.invoke(cli, ["sites", "add", "a.com", "--id", "9D8A0F3C-3F43-4C3B-A9A3-1B1A3C2F8E10", "--data-dir", str(tmp_path)])
+    r = runner.invoke(
+        cli, ["sites", "add", "a.com", "--id", "9D8A0F3C-3F43-4C3B-A9A3-1B1A3C2F8E10", "--data-dir", str(tmp_path)]
+    )
     assert r.output.strip() == "9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10"
 
 
@@ -75,9 +81,15 @@ def _fill(tmp_path: Path) -> Path:
     app.startup()
     for i in range(3):
         hits = parse_body(
-            {"n": "pageview" if i < 2 else "Signup", "u": f"https://example.com/p{i}", "d": "example.com",
-             "p": {"plan": "pro"} if i == 2 else {}},
-            ip="81.2.69.142", user_agent=CHROME_UA, now_ms=clock(),
+            {
+                "n": "pageview" if i < 2 else "Signup",
+                "u": f"https://example.com/p{i}",
+                "d": "example.com",
+                "p": {"plan": "pro"} if i == 2 else {},
+            },
+            ip="81.2.69.142",
+            user_agent=CHROME_UA,
+            now_ms=clock(),
         )
         app.ingestor.ingest(hits)
         clock.advance(minutes=10 * 60)
@@ -101,8 +113,18 @@ def test_export_since_until(runner: CliRunner, tmp_path: Path) -> None:
     data = _fill(tmp_path)
     r = runner.invoke(
         cli,
-        ["events", "export", "--site", "example.com", "--since", "2026-03-10T20:00:00", "--until", "2026-03-11T07:00Z",
-         "--data-dir", str(data)],
+        [
+            "events",
+            "export",
+            "--site",
+            "example.com",
+            "--since",
+            "2026-03-10T20:00:00",
+            "--until",
+            "2026-03-11T07:00Z",
+            "--data-dir",
+            str(data),
+        ],
     )
     assert [json.loads(line)["pathname"] for line in r.output.splitlines()] == ["/p1"]
 
@@ -115,7 +137,8 @@ def test_export_csv_and_parquet(runner: CliRunner, tmp_path: Path) -> None:
     assert json.loads(rows[2]["props"]) == {"plan": "pro"}
     out = tmp_path / "e.parquet"
     r = runner.invoke(
-        cli, ["events", "export", "--site", "example.com", "--format", "parquet", "-o", str(out), "--data-dir", str(data)]
+        cli,
+        ["events", "export", "--site", "example.com", "--format", "parquet", "-o", str(out), "--data-dir", str(data)],
     )
     assert r.exit_code == 0, r.output
     table = pq.read_table(out)

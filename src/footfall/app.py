@@ -9,15 +9,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from footfall.api import admin, ops
+from footfall.api.auth import ApiKeys, Authorizer
+from footfall.api.stats import StatsApi
+from footfall.dashboard.views import Dashboard
 from footfall.enrich.geo import open_geo
 from footfall.enrich.referrers import SpamList
+from footfall.enrich.timezones import TimezoneCountries
 from footfall.http import Handler, Receive, Request, Response, Scope, Send, json_response
+from footfall.ingest.beacons import MemoryBeaconIndex
 from footfall.ingest.buffer import WriteBuffer
 from footfall.ingest.context import Context, IpFilter, Metrics, SiteDirectory
 from footfall.ingest.identity import SaltKeeper
 from footfall.ingest.service import Ingestor
 from footfall.ingest.sessions import MemorySessionStore
+from footfall.model import Site
+from footfall.protocols.medama import MedamaEndpoint
 from footfall.protocols.plausible import PlausibleEndpoint
+from footfall.protocols.umami import UmamiEndpoint
 from footfall.settings import Settings
 from footfall.storage.base import EventStore
 from footfall.storage.meta import MetaStore
@@ -35,7 +43,9 @@ def open_store(settings: Settings, *, read_only: bool = False) -> EventStore:
     if settings.storage == "duckdb":
         from footfall.storage.duckdb import DuckDBStore
 
-        return DuckDBStore(settings.data_path / "events.duckdb", read_only=read_only)
+        return DuckDBStore(
+            settings.data_path / "events.duckdb", read_only=read_only, memory_limit=settings.duckdb_memory_limit
+        )
     if settings.storage == "clickhouse":
         from footfall.storage.clickhouse import ClickHouseStore  # type: ignore[import-not-found]
 
@@ -81,13 +91,42 @@ class Footfall:
     def _build_routes(self) -> None:
         plausible = PlausibleEndpoint(self.ingestor, self.clock, self.settings.client_ip_header)
         self.add_route(("POST", "OPTIONS"), "/api/event", plausible.event)
+        umami_secret = self.meta.secret("umami_cache")
+        umami = UmamiEndpoint(self.ingestor, self.clock, umami_secret, self.settings.client_ip_header)
+        self.add_route(("POST", "OPTIONS"), "/api/send", umami.send)
+        self.add_route(("POST", "OPTIONS"), "/api/batch", umami.batch)
+        medama = MedamaEndpoint(
+            self.ingestor,
+            self.clock,
+            MemoryBeaconIndex(ttl_ms=self.settings.session_timeout_min * 60_000),
+            TimezoneCountries.system(),
+            self.settings.client_ip_header,
+        )
+        for prefix in ("/api", ""):  # the tracker's API root defaults to /api/ but is configurable
+            self.add_route(("POST", "OPTIONS"), f"{prefix}/event/hit", medama.hit)
+            self.add_route(("GET", "OPTIONS"), f"{prefix}/event/ping", medama.ping)
         self.add_route(("GET", "HEAD"), "/api/health", ops.health(self))
         self.add_route(("GET", "HEAD"), "/api/system/health/ready", ops.health(self))
         self.add_route(("GET",), "/api/error", ops.empty_ok)
         self.add_route(("GET",), "/metrics", ops.metrics(self))
-        self.add_route(("GET",), "/", ops.home(self))
+        # Created before the dashboard so it can add its own credential checkers to the authorizer.
+        self.authorizer = Authorizer(ApiKeys(self.meta), self._site_by_ref)
+        stats = StatsApi(self.store, self.authorizer, self.clock)
+        self.add_route(("POST",), "/api/v2/query", stats.query_v2)
+        self.add_route(("GET",), "/api/v1/stats/aggregate", stats.aggregate)
+        self.add_route(("GET",), "/api/v1/stats/timeseries", stats.timeseries)
+        self.add_route(("GET",), "/api/v1/stats/breakdown", stats.breakdown)
+        self.add_route(("GET",), "/api/v1/stats/realtime/visitors", stats.realtime_visitors)
+        self.add_route(("GET",), "/api/docs/query/schema.json", stats.schema)
+        self.dashboard = Dashboard(self)
+        for methods, path, handler in self.dashboard.routes():
+            self.add_route(methods, path, handler)
         self.add_route(("POST",), "/-/admin/export", admin.export(self))
         self.add_route(("POST",), "/-/admin/flush", admin.flush(self))
+
+    def _site_by_ref(self, ref: str) -> Site | None:
+        """The Stats API's site_id is the domain (or, for Footfall, the site's UUID)."""
+        return self.ctx.sites.by_domain_name(ref) or self.ctx.sites.by_site_id(ref)
 
     def add_route(self, methods: tuple[str, ...], path: str, handler: Handler) -> None:
         for method in methods:
@@ -168,4 +207,3 @@ def create_app(
         meta if meta is not None else MetaStore(settings.data_path / "meta.sqlite3"),
         clock,
     )
-

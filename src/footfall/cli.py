@@ -95,6 +95,10 @@ def serve(**flags: Any) -> None:
     click.echo(f"Footfall {_version()} on {cfg.base_url}  (data: {cfg.data_path.resolve()})")
     click.echo(f"Dashboard and API: {cfg.base_url}/")
     click.echo(f"Geo: {app.geo.source}")
+    first_password = app.dashboard.accounts.create_first_admin()
+    if first_password:
+        click.echo(f"Dashboard login (shown once): user admin, password {first_password}")
+        click.echo("  Change it with: footfall users add admin")
     sites = app.meta.list_sites()
     if not sites:
         click.echo("No sites yet. Add one: footfall sites add example.com")
@@ -103,8 +107,14 @@ def serve(**flags: Any) -> None:
         for name, snippet in snippets(cfg.base_url, site).items():
             click.echo(f"  [{name}]\n    " + snippet.replace("\n", "\n    "))
     sys.stdout.flush()
-    # uvicorn turns SIGTERM and Ctrl-C into a lifespan shutdown, which flushes the buffer.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN) if hasattr(signal, "SIGHUP") else None
+    # uvicorn turns SIGTERM and Ctrl-C into a lifespan shutdown (which flushes the buffer), then
+    # restores these handlers and re-raises the signal: after a clean shutdown, exit 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
+    # The writer thread converts each batch to Arrow while holding the GIL; with the default 5 ms
+    # switch interval a request arriving then waits up to 5 ms per hand-over. 0.5 ms keeps the
+    # event loop responsive (measured in bench/BENCHMARKS.md) at a small switching cost.
+    sys.setswitchinterval(0.0005)
     try:
         uvicorn.run(
             app,
@@ -123,6 +133,10 @@ def serve(**flags: Any) -> None:
                     server_file.unlink()
             except (OSError, ValueError):
                 pass
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _connect_host(host: str) -> str:
@@ -156,7 +170,9 @@ def sites() -> None:
 @click.option("--hostname", "hostnames", multiple=True, help="Another hostname of this site (repeatable).")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA timezone deciding days in reports.")
 @_setting_options(("data_dir",))
-def sites_add(domain: str, site_id: str | None, hostnames: tuple[str, ...], timezone: str, data_dir: str | None) -> None:
+def sites_add(
+    domain: str, site_id: str | None, hostnames: tuple[str, ...], timezone: str, data_dir: str | None
+) -> None:
     """Register a site and print its id."""
     import time
     import uuid
@@ -175,7 +191,9 @@ def sites_add(domain: str, site_id: str | None, hostnames: tuple[str, ...], time
         raise click.BadParameter(f"unknown timezone {timezone!r}", param_hint="--timezone") from exc
     meta = _meta(data_dir)
     try:
-        site = meta.add_site(domain, site_id=site_id, hostnames=hostnames, timezone=timezone, now_ms=int(time.time() * 1000))
+        site = meta.add_site(
+            domain, site_id=site_id, hostnames=hostnames, timezone=timezone, now_ms=int(time.time() * 1000)
+        )
     except (SiteExists, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(site.id)
@@ -188,7 +206,11 @@ def sites_list(as_json: bool, data_dir: str | None) -> None:
     """List the registered sites."""
     for site in _meta(data_dir).list_sites():
         if as_json:
-            click.echo(json.dumps({"id": site.id, "domain": site.domain, "hostnames": list(site.hostnames), "timezone": site.timezone}))
+            click.echo(
+                json.dumps(
+                    {"id": site.id, "domain": site.domain, "hostnames": list(site.hostnames), "timezone": site.timezone}
+                )
+            )
         else:
             extra = f"  hostnames: {', '.join(site.hostnames)}" if site.hostnames else ""
             click.echo(f"{site.id}  {site.domain}  {site.timezone}{extra}")
@@ -240,7 +262,9 @@ def events_export(site: str, fmt: str, since: str | None, until: str | None, out
             out.close()
 
 
-def _export_via_server(info: dict[str, Any], site: str, fmt: str, since: str | None, until: str | None, out: Any) -> None:
+def _export_via_server(
+    info: dict[str, Any], site: str, fmt: str, since: str | None, until: str | None, out: Any
+) -> None:
     query = {"site": site, "format": fmt, **({"since": since} if since else {}), **({"until": until} if until else {})}
     req = urllib.request.Request(
         f"{info['url']}/-/admin/export?{urllib.parse.urlencode(query)}",
@@ -277,12 +301,127 @@ def geo_install(target: str | None) -> None:
     click.echo(f"installed in {path}")
 
 
+@cli.group()
+def users() -> None:
+    """Dashboard users."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+@_setting_options(("data_dir",))
+def users_add(email: str, password_stdin: bool, data_dir: str | None) -> None:
+    """Create a dashboard user, or set a new password for an existing one (ending their sessions)."""
+    import time
+
+    from footfall.dashboard.accounts import Accounts, BadCredentials
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = Accounts(_meta(data_dir), lambda: int(time.time() * 1000)).set_password(email, password)
+    except BadCredentials as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {user.email} can sign in")
+
+
 @cli.command("settings")
 def show_settings() -> None:
     """Print every setting with its environment variable and current value."""
     cfg = _load()
     for s in SETTINGS:
         click.echo(f"{s.name:22} {s.env_var:32} {getattr(cfg, s.name)!r:24} {s.help}")
+
+
+@cli.group()
+def keys() -> None:
+    """Stats API keys (sent as `Authorization: Bearer KEY`)."""
+
+
+def _api_keys(data_dir: str | None) -> Any:
+    from footfall.api.auth import ApiKeys
+
+    return ApiKeys(_meta(data_dir))
+
+
+@keys.command("create")
+@click.option(
+    "--site", "site_refs", multiple=True, required=True, help="A site (domain or id) the key reads (repeatable)."
+)
+@_setting_options(("data_dir",))
+def keys_create(site_refs: tuple[str, ...], data_dir: str | None) -> None:
+    """Create a key for the given sites and print it (it is shown only this once)."""
+    import time
+
+    meta = _meta(data_dir)
+    site_ids = []
+    for ref in site_refs:
+        site = meta.find_site(ref)
+        if site is None:
+            raise click.ClickException(f"no site {ref!r} (footfall sites list)")
+        site_ids.append(site.id)
+    _record, key = _api_keys(data_dir).create(site_ids, int(time.time() * 1000))
+    click.echo(key)
+
+
+@keys.command("list")
+@_setting_options(("data_dir",))
+def keys_list(data_dir: str | None) -> None:
+    """List keys: id, prefix, sites, and whether revoked (never the keys themselves)."""
+    import datetime as dt
+
+    domains = {s.id: s.domain for s in _meta(data_dir).list_sites()}
+    for key in _api_keys(data_dir).list():
+        created = dt.datetime.fromtimestamp(key.created_at_ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        state = "revoked" if key.revoked_at_ms else "active"
+        sites = ",".join(domains.get(s, s) for s in key.site_ids)
+        click.echo(f"{key.id}  {key.prefix}...  {state:7}  {created}  {sites}")
+
+
+@keys.command("revoke")
+@click.argument("ref")
+@_setting_options(("data_dir",))
+def keys_revoke(ref: str, data_dir: str | None) -> None:
+    """Revoke a key by its id or its prefix."""
+    import time
+
+    if not _api_keys(data_dir).revoke(ref, int(time.time() * 1000)):
+        raise click.ClickException(f"no active key {ref!r} (footfall keys list)")
+    click.echo("revoked")
+
+
+@cli.command()
+@click.option("--events", "n_events", type=click.IntRange(1, 100_000_000), default=100_000, show_default=True)
+@click.option("--site", "domain", default="demo.footfall.test", show_default=True, help="Created if missing.")
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True, help="Spread over the last D days")
+@click.option("--seed", type=int, default=1, show_default=True)
+@_setting_options(("data_dir",))
+def demo(n_events: int, domain: str, days: int, seed: int, data_dir: str | None) -> None:
+    """Fill a site with realistic traffic through the real ingestion pipeline."""
+    import time
+
+    from footfall.app import create_app
+    from footfall.demo import DemoClock, run_demo
+
+    cfg = _load(data_dir=data_dir)
+    if _running_server(cfg.data_path):
+        raise click.ClickException("stop the running server first: the demo writes the event store directly")
+    clock = DemoClock(int(time.time() * 1000))
+    app = create_app(cfg, clock=clock)
+    try:
+        if app.meta.find_site(domain) is None:
+            app.meta.add_site(domain, now_ms=clock.real())
+        app.ctx.sites.reload()
+        app.startup()
+        summary = run_demo(
+            app, domain, n_events, days, seed=seed, progress=lambda n: click.echo(f"  {n:,} events", err=True)
+        )
+    finally:
+        app.shutdown()
+        app.store.close()
+    click.echo(f"sent {summary['sent']:,} events to {domain} in {summary['seconds']:.1f} s ({summary['rate']:,.0f}/s)")
 
 
 def main() -> None:

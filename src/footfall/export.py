@@ -82,4 +82,4 @@ def export_events(
             lines = [json.dumps(_jsonable(r), ensure_ascii=False, default=str) for r in batch.to_pylist()]
             if lines:
                 out.write(("\n".join(lines) + "\n").encode())
-    return table.num_rows
+    return int(table.num_rows)

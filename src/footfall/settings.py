@@ -38,6 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("public_url", "", str, "URL trackers use to reach this server (default: http://HOST:PORT)."),
     Setting("storage", "duckdb", str, "Event store: duckdb (embedded) or clickhouse."),
     Setting("clickhouse_dsn", "", str, "ClickHouse DSN when storage=clickhouse (chdb:///path for embedded chDB)."),
+    Setting(
+        "duckdb_memory_limit",
+        "128MB",
+        str,
+        "Memory DuckDB may use for caching and queries (larger queries spill to disk).",
+    ),
     Setting("flush_interval_ms", 1000, int, "Write buffered events at least this often (milliseconds)."),
     Setting("flush_rows", 10000, int, "Write as soon as this many events are buffered."),
     Setting("buffer_max_rows", 200000, int, "Refuse new events (503) while this many wait to be written."),
@@ -66,6 +72,7 @@ class Settings:
     public_url: str = ""
     storage: str = "duckdb"
     clickhouse_dsn: str = ""
+    duckdb_memory_limit: str = "128MB"
     flush_interval_ms: int = 1000
     flush_rows: int = 10000
     buffer_max_rows: int = 200000
@@ -109,7 +116,9 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
             try:
                 values[setting.name] = _cast(setting, env[setting.env_var])
             except ValueError as exc:
-                raise ValueError(f"{setting.env_var}: expected {setting.type.__name__}, got {env[setting.env_var]!r}") from exc
+                raise ValueError(
+                    f"{setting.env_var}: expected {setting.type.__name__}, got {env[setting.env_var]!r}"
+                ) from exc
     return Settings(**values)
 
 

@@ -105,10 +105,9 @@ class FootfallServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"footfall serve exited: {self.proc.stdout.read() if self.proc.stdout else ''}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
-                    if r.status == 200:
-                        return self
+            with contextlib.suppress(OSError), urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
+                if r.status == 200:
+                    return self
             time.sleep(0.1)
         raise RuntimeError("footfall serve did not become healthy")
 
@@ -131,7 +130,7 @@ class FootfallServer:
 class _Handler(http.server.SimpleHTTPRequestHandler):
     pages: dict[str, tuple[str, bytes]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         page = self.pages.get(self.path.split("?", 1)[0])
         if page is None:
             self.send_error(404)

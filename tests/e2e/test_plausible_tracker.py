@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from support import FootfallServer, chromium_page, npm_package, static_site
 
 pytestmark = pytest.mark.e2e
@@ -32,9 +33,13 @@ def test_pageview_and_custom_event_from_the_real_tracker(tmp_path: Path) -> None
     try:
         page_html = (PAGE % {"api": server.url}).encode()
         pages = {"/blog/post": ("text/html", page_html), "/plausible.js": ("text/javascript", tracker.read_bytes())}
-        with static_site(pages) as site, static_site(
-            {"/": ("text/html", (REFERRING_PAGE % {"target": site}).encode())}, host="127.0.0.2"
-        ) as referrer, chromium_page() as page:
+        with (
+            static_site(pages) as site,
+            static_site(
+                {"/": ("text/html", (REFERRING_PAGE % {"target": site}).encode())}, host="127.0.0.2"
+            ) as referrer,
+            chromium_page() as page,
+        ):
             page.goto(referrer + "/")
             with page.expect_response(lambda r: r.url.endswith("/api/event")) as pageview:
                 page.click("#go")

@@ -7,11 +7,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from support import FootfallServer
 
 pytestmark = pytest.mark.e2e
 
-UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) "
+    "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+)
 
 
 def send(server: FootfallServer, path: str) -> int:
@@ -33,6 +37,7 @@ def test_sigterm_stores_every_acknowledged_event(tmp_path: Path) -> None:
     finally:
         output = server.stop()
     assert server.proc is not None and server.proc.returncode == 0, output
+    assert not (server.data_dir / "server.json").exists()
     events = server.export("example.com")
     assert sorted(e["pathname"] for e in events) == sorted(f"/p{i}" for i in range(50))
 
@@ -51,4 +56,4 @@ def test_start_up_prints_the_dashboard_and_snippet_and_export_works_while_runnin
         output = server.stop()
     assert f"Dashboard and API: {server.url}/" in output
     assert site_id in output
-    assert 'data-api="' in output and "data-domain=\"example.com\"" in output
+    assert 'data-api="' in output and 'data-domain="example.com"' in output

@@ -68,3 +68,12 @@ def test_store_keeps_touched_visits() -> None:
     store.put(a, T + 900)
     assert store.get("s", 9, T + 1500) is a
     assert store.get("s", 10, T + 1500) is None
+
+
+def test_events_inherit_every_session_attribute() -> None:
+    first = ev(**{name: f"v-{name}" for name in SESSION_ATTRS})
+    s = LiveSession(first, 1)
+    later = ev("Click", T + 1)
+    s.inherit(later)
+    assert all(getattr(later, name) == f"v-{name}" for name in SESSION_ATTRS)
+    assert (later.session_id, later.visitor_id) == (1, 9)

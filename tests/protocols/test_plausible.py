@@ -7,10 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CHROME_UA, GOOGLEBOT_UA, HEADLESS_UA, IPHONE_UA, T0, FakeClock, stored
 
-from footfall.app import Footfall, create_app
+from footfall.app import create_app
 from footfall.settings import Settings
+
+from conftest import CHROME_UA, GOOGLEBOT_UA, HEADLESS_UA, IPHONE_UA, T0, FakeClock, stored
 
 EXAMPLE_ID = "9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10"
 TEXT = {"content-type": "text/plain", "user-agent": CHROME_UA}
@@ -119,9 +120,7 @@ async def test_engagement_needs_scroll_depth_or_time(client):
     assert r.status_code == 400
     assert r.json() == {
         "errors": {
-            "event_name": [
-                "engagement event requires a valid integer value for at least one of 'sd' or 'e' fields"
-            ]
+            "event_name": ["engagement event requires a valid integer value for at least one of 'sd' or 'e' fields"]
         }
     }
 
@@ -243,9 +242,7 @@ async def test_no_raw_ip_or_user_agent_is_stored(client, app):
 
 
 async def test_application_json_and_form_bodies_are_accepted(client, app):
-    r = await client.post(
-        "/api/event", json=pageview(), headers={"user-agent": CHROME_UA}
-    )
+    r = await client.post("/api/event", json=pageview(), headers={"user-agent": CHROME_UA})
     assert r.status_code == 202
     r = await client.post(
         "/api/event",
@@ -268,7 +265,9 @@ async def test_long_aliases_are_accepted(client, app):
 
 
 async def test_false_and_null_fall_through_to_the_alias(client, app):
-    r = await post(client, {"n": None, "name": "pageview", "u": False, "url": "https://example.com/b", "d": "example.com"})
+    r = await post(
+        client, {"n": None, "name": "pageview", "u": False, "url": "https://example.com/b", "d": "example.com"}
+    )
     assert r.status_code == 202
     assert stored(app)[0]["pathname"] == "/b"
 
@@ -468,7 +467,7 @@ async def test_a_site_added_while_running_is_found(client, app):
     r = await post(client, pageview(d="late.example", u="https://late.example/"))
     assert r.headers["x-plausible-dropped"] == "1"
     app.meta.add_site("late.example", now_ms=T0)
-    app.ctx.sites._checked_at = -10**9  # the directory re-checks at most once a second
+    app.ctx.sites._checked_at = -(10**9)  # the directory re-checks at most once a second
     r = await post(client, pageview(d="late.example", u="https://late.example/"))
     assert "x-plausible-dropped" not in r.headers
 

@@ -55,8 +55,16 @@ def event(**kw: Any) -> tuple[Any, ...]:
 def session(session_id: int, pageviews: int = 1, start: int = T, **kw: Any) -> tuple[Any, ...]:
     values: dict[str, Any] = {c: "" for c in SESSION_COLUMNS}
     values.update(
-        site_id=SITE, session_id=session_id, visitor_id=7, start=start, timestamp=start, pageviews=pageviews,
-        events=pageviews, duration=0, is_bounce=pageviews < 2, engagement_ms=0,
+        site_id=SITE,
+        session_id=session_id,
+        visitor_id=7,
+        start=start,
+        timestamp=start,
+        pageviews=pageviews,
+        events=pageviews,
+        duration=0,
+        is_bounce=pageviews < 2,
+        engagement_ms=0,
     )
     values.update(kw)
     return tuple(values[c] for c in SESSION_COLUMNS)
@@ -76,9 +84,18 @@ def test_events_round_trip_every_column(store: EventStore) -> None:
     store.write(
         [
             event(
-                visitor_id=2**64 - 1, session_id=1, pathname="/caf\u00e9", props={"plan": "pro", "\u00fc": "\u00df"},
-                scroll_depth=None, engagement_ms=1500, interactive=False, is_unique_user=True, is_unique_page=None,
-                country="GB", region="GB-ENG", city="London",
+                visitor_id=2**64 - 1,
+                session_id=1,
+                pathname="/caf\u00e9",
+                props={"plan": "pro", "\u00fc": "\u00df"},
+                scroll_depth=None,
+                engagement_ms=1500,
+                interactive=False,
+                is_unique_user=True,
+                is_unique_page=None,
+                country="GB",
+                region="GB-ENG",
+                city="London",
             )
         ],
         [],

@@ -1,12 +1,10 @@
-"""Operational endpoints: health, Prometheus metrics, the landing page."""
+"""Operational endpoints: health and Prometheus metrics."""
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from footfall.http import Handler, Request, Response, json_response
-from footfall.snippets import snippets
 
 if TYPE_CHECKING:
     from footfall.app import Footfall
@@ -47,7 +45,9 @@ def metrics(app: Footfall) -> Handler:
             "# HELP footfall_events_accepted_total Events accepted for storage, by site.",
             "# TYPE footfall_events_accepted_total counter",
         ]
-        lines += [f'footfall_events_accepted_total{{site="{_label(s)}"}} {n}' for s, n in sorted(m.accepted_by_site.items())]
+        lines += [
+            f'footfall_events_accepted_total{{site="{_label(s)}"}} {n}' for s, n in sorted(m.accepted_by_site.items())
+        ]
         lines += [
             "# HELP footfall_events_dropped_total Events not stored, by site and reason.",
             "# TYPE footfall_events_dropped_total counter",
@@ -71,36 +71,5 @@ def metrics(app: Footfall) -> Handler:
             f"footfall_live_sessions {len(app.ctx.sessions)}",
         ]
         return Response(200, ("\n".join(lines) + "\n").encode(), "text/plain; version=0.0.4; charset=utf-8")
-
-    return handler
-
-
-def home(app: Footfall) -> Handler:
-    """Until a site owner signs in to the dashboard: what runs here and the snippets to paste."""
-
-    async def handler(request: Request) -> Response:
-        base = app.settings.base_url
-        parts = [
-            "<!doctype html><html lang=en><meta charset=utf-8><title>Footfall</title>",
-            "<meta name=viewport content='width=device-width,initial-scale=1'>",
-            "<body style='font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem'>",
-            "<h1>Footfall</h1><p>Cookieless web analytics. Events API at <code>",
-            html.escape(base),
-            "</code>.</p>",
-        ]
-        sites = app.meta.list_sites()
-        if not sites:
-            parts.append("<p>No sites yet: run <code>footfall sites add example.com</code>.</p>")
-        for site in sites:
-            parts.append(f"<h2>{html.escape(site.domain)}</h2>")
-            for name, snippet in snippets(base, site).items():
-                parts.append(f"<h3>{html.escape(name)}</h3><pre>{html.escape(snippet)}</pre>")
-        parts.append(f"<p><small>{html.escape(app.geo.attribution)}</small></p></body></html>")
-        return Response(
-            200,
-            "".join(parts).encode(),
-            "text/html; charset=utf-8",
-            (("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'"),),
-        )
 
     return handler

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from footfall.ingest.context import Metrics
@@ -125,17 +126,19 @@ class WriteBuffer:
                 if not self._events:
                     return
 
+    def _due(self, deadline: float) -> Callable[[], bool]:
+        return lambda: (
+            self._stopping
+            or len(self._events) >= self.flush_rows
+            or self._requested_seq > self._flushed_seq
+            or time.monotonic() >= deadline
+        )
+
     def _run(self) -> None:
         deadline = time.monotonic() + self.interval_s
         while True:
             with self._cond:
-                self._cond.wait_for(
-                    lambda: self._stopping
-                    or len(self._events) >= self.flush_rows
-                    or self._requested_seq > self._flushed_seq
-                    or time.monotonic() >= deadline,
-                    timeout=max(0.0, deadline - time.monotonic()),
-                )
+                self._cond.wait_for(self._due(deadline), timeout=max(0.0, deadline - time.monotonic()))
                 if self._stopping:
                     return
                 events, sessions = self._take()

@@ -53,7 +53,7 @@ class SiteDirectory:
         self._clock = clock
         self._recheck_ms = recheck_ms
         self._checked_at = -recheck_ms
-        self._version = -1
+        self._version: tuple[int, int] = (-1, -1)
         self.by_domain: dict[str, Site] = {}
         self.by_id: dict[str, Site] = {}
         self.by_hostname: dict[str, Site] = {}

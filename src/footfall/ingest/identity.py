@@ -22,12 +22,10 @@ def _day(ms: int) -> str:
 
 
 def keyed_hash64(salt: bytes, *parts: str) -> int:
-    # blake2b's keyed mode is a proper MAC, in the standard library, and ~1 µs per call.
-    h = hashlib.blake2b(key=salt, digest_size=8)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")  # separator: ("ab","c") and ("a","bc") must not collide
-    return int.from_bytes(h.digest(), "little")
+    # blake2b's keyed mode is a proper MAC, in the standard library, and ~1 µs per call. The NUL
+    # separator keeps ("ab", "c") and ("a", "bc") apart.
+    message = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(message, key=salt, digest_size=8).digest(), "little")
 
 
 class SaltKeeper:

@@ -17,6 +17,7 @@ from footfall.ingest.sessions import LiveSession
 from footfall.model import DropReason, Event, Hit, Site
 
 Step = Callable[["Work", Context], DropReason | None]
+Steps = tuple[tuple[str, Step], ...]
 
 
 @dataclasses.dataclass(slots=True)
@@ -38,7 +39,7 @@ class Outcome:
     site: Site | None
 
 
-def run(hit: Hit, ctx: Context, steps: tuple[tuple[str, Step], ...] | None = None) -> Outcome:
+def run(hit: Hit, ctx: Context, steps: Steps | None = None) -> Outcome:
     from footfall.ingest.steps import PIPELINE
 
     work = Work(hit)

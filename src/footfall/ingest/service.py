@@ -25,10 +25,11 @@ class Ingestor:
         if len(self.buffer) + incoming > self.buffer.max_rows:
             raise Overloaded
 
-    def ingest(self, hits: Iterable[Hit]) -> list[pipeline.Outcome]:
+    def ingest(self, hits: Iterable[Hit], steps: pipeline.Steps | None = None) -> list[pipeline.Outcome]:
+        """Run each hit through `steps` (a dialect's own pipeline) or the shared one."""
         outcomes = []
         for hit in hits:
-            outcome = pipeline.run(hit, self.ctx)
+            outcome = pipeline.run(hit, self.ctx, steps)
             if outcome.event is not None:
                 self.buffer.append(outcome.event.row(), outcome.session_row)
             outcomes.append(outcome)

@@ -7,6 +7,7 @@ interface with an in-process implementation; peers of a multi-node deployment wo
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from typing import Any, Protocol
 
@@ -36,6 +37,20 @@ SESSION_ATTRS: tuple[str, ...] = (
     "screen",
     "language",
 )
+
+
+_session_attrs = operator.attrgetter(*SESSION_ATTRS)
+
+# Visits mostly share their attributes (the same browser, OS, country and source), so one tuple
+# serves them all: ~200 bytes less per live visit. Bounded: cleared when it grows past the limit.
+_ATTRS_INTERN_MAX = 100_000
+_attrs_intern: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _intern_attrs(attrs: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(_attrs_intern) >= _ATTRS_INTERN_MAX:
+        _attrs_intern.clear()
+    return _attrs_intern.setdefault(attrs, attrs)
 
 
 class LiveSession:
@@ -74,7 +89,7 @@ class LiveSession:
         self.events = 1
         self.is_bounce = is_pageview or not event.interactive
         self.engagement_ms = 0
-        self.attrs: tuple[Any, ...] = tuple(getattr(event, a) for a in SESSION_ATTRS)
+        self.attrs: tuple[Any, ...] = _intern_attrs(_session_attrs(event))
         self.distinct_id = event.distinct_id
         self.protocol = event.protocol
         # Medama beacon id -> pathname of its page view, so an unload can find its page.
@@ -108,11 +123,32 @@ class LiveSession:
             self.is_bounce = False
 
     def inherit(self, event: Event) -> None:
-        """Give the event the visit's ids and attributes."""
+        """Give the event the visit's ids and attributes (SESSION_ATTRS, in that order)."""
         event.session_id = self.session_id
         event.visitor_id = self.visitor_id
-        for name, value in zip(SESSION_ATTRS, self.attrs, strict=True):
-            setattr(event, name, value)
+        # One unpacking assignment: several times faster than a setattr loop on the hot path.
+        (
+            event.referrer,
+            event.referrer_domain,
+            event.referrer_source,
+            event.channel,
+            event.utm_source,
+            event.utm_medium,
+            event.utm_campaign,
+            event.utm_content,
+            event.utm_term,
+            event.click_id_param,
+            event.country,
+            event.region,
+            event.city,
+            event.browser,
+            event.browser_version,
+            event.os,
+            event.os_version,
+            event.device,
+            event.screen,
+            event.language,
+        ) = self.attrs
 
     def row(self) -> tuple[Any, ...]:
         """The values in SESSION_COLUMNS order."""

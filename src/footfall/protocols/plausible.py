@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -45,6 +46,26 @@ _PREFLIGHT_HEADERS = (
 )
 
 
+class _Url:
+    """What Plausible derives from `u`, cached per URL string (pages repeat far more than not)."""
+
+    __slots__ = ("is_data", "host", "hostname", "pathname", "query", "fragment")
+
+    def __init__(self, split: SplitUrl) -> None:
+        self.is_data = split.scheme == "data"
+        self.host = split.host  # None: the URL has no host part; "": an empty one (file:///)
+        self.hostname = strip_www(split.host) if split.host else "(none)"
+        self.pathname = decode_path(split.path or "/").rstrip() or "/"
+        self.query = split.query
+        self.fragment = split.fragment
+
+
+@lru_cache(maxsize=8192)
+def _split(url: str) -> _Url | None:
+    split = SplitUrl(url)
+    return _Url(split) if split.ok else None
+
+
 class Invalid(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         self.errors = errors
@@ -77,7 +98,7 @@ def _props(raw: Any, name: str, pathname: str) -> tuple[dict[str, str], bool]:
         except ValueError:
             raw = None
     if not isinstance(raw, dict):
-        return {}, True
+        raw = {}
     props: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, (list, dict)):
@@ -121,20 +142,20 @@ def parse_body(body: dict[str, Any], *, ip: str, user_agent: str, now_ms: int) -
         errors.setdefault(field, []).append(message)
 
     url_raw = _pick(body, "u", "url")
-    url: SplitUrl | None = None
+    url: _Url | None = None
     if url_raw is None:
         add("url", "is required")
     elif not isinstance(url_raw, str) or len(url_raw.encode()) > MAX_URL_BYTES:
         add("url", "must be a valid url")
     else:
-        url = SplitUrl(url_raw)
-        if not url.ok:
-            url = None
-        elif url.scheme == "data":
+        url = _split(url_raw)
+        if url is None:
+            pass
+        elif url.is_data:
             add("url", "scheme is not allowed")
             url = None
 
-    hostname = strip_www(url.host) if url is not None and url.host else "(none)"
+    hostname = url.hostname if url is not None else "(none)"
 
     name_raw = _pick(body, "n", "name")
     name = ""
@@ -159,11 +180,9 @@ def parse_body(body: dict[str, Any], *, ip: str, user_agent: str, now_ms: int) -
     referrer_raw = _pick(body, "r", "referrer")
     referrer = referrer_raw[:MAX_REFERRER] if isinstance(referrer_raw, str) else ""
 
-    pathname = "/"
-    query = ""
+    pathname, query = "/", ""
     if url is not None:
-        pathname = decode_path(url.path or "/").rstrip() or "/"
-        query = url.query
+        pathname, query = url.pathname, url.query
         if hash_mode == 1 and url.fragment is not None:
             pathname = pathname + "#" + decode_path(url.fragment)
 

@@ -42,12 +42,27 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 class DuckDBStore:
     dialect = "duckdb"
 
-    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int = 2) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, threads: int = 2, memory_limit: str = "256MB"
+    ) -> None:
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
         self.read_only = read_only
-        self._db = duckdb.connect(self.path, read_only=read_only, config={"threads": threads})
+        self._db = duckdb.connect(
+            self.path,
+            read_only=read_only,
+            config={
+                "threads": threads,
+                # Without a limit DuckDB caches every block it wrote or read (up to 80% of RAM);
+                # queries past the limit spill to disk instead of growing the server.
+                "memory_limit": memory_limit,
+                # DuckDB keeps freed memory for reuse up to these thresholds (128 MiB and 512 MiB by
+                # default): most of an ingesting server's RSS. Lower ones hand it back sooner.
+                "allocator_flush_threshold": "32MiB",
+                "allocator_bulk_deallocation_flush_threshold": "32MiB",
+            },
+        )
         self._write_lock = threading.Lock()
 
     def migrate(self) -> None:
@@ -115,8 +130,8 @@ class DuckDBStore:
     def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         cur = self._db.cursor()
         try:
-            result = cur.execute(sql, list(params)).fetch_arrow_table()
-            return result
+            table: pa.Table = cur.sql(sql, params=list(params)).to_arrow_table()
+            return table
         finally:
             cur.close()
 

@@ -47,6 +47,7 @@ class MetaStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
+        self._own_commits = 0
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
@@ -77,16 +78,18 @@ class MetaStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self._own_commits += 1
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    def data_version(self) -> int:
-        """Changes whenever another connection (e.g. the CLI) commits: a cheap staleness check."""
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever anyone commits: a cheap staleness check. SQLite's data_version only
+        moves for commits by *other* connections (e.g. the CLI), so our own are counted too."""
         with self._lock:
             row = self._conn.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+            return int(row[0]), self._own_commits
 
     # -- sites -----------------------------------------------------------------------------
 
@@ -109,7 +112,9 @@ class MetaStore:
         if not site.domain:
             raise ValueError("domain must not be empty")
         with self._tx() as conn:
-            clash = conn.execute("SELECT domain FROM sites WHERE id = ? OR domain = ?", (site.id, site.domain)).fetchone()
+            clash = conn.execute(
+                "SELECT domain FROM sites WHERE id = ? OR domain = ?", (site.id, site.domain)
+            ).fetchone()
             if clash:
                 raise SiteExists(f"a site with this id or domain exists already ({clash[0]})")
             conn.execute(
@@ -158,6 +163,8 @@ class MetaStore:
     def secret(self, name: str, nbytes: int = 32) -> bytes:
         """A named server secret, generated once and kept."""
         with self._tx() as conn:
-            conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, secrets.token_bytes(nbytes)))
+            conn.execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, secrets.token_bytes(nbytes))
+            )
             row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return bytes(row[0])

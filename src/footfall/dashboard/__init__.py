@@ -1,0 +1,1 @@
+"""The web dashboard: sign-in, sites, per-site dashboards and shared links."""
