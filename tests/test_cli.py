@@ -160,3 +160,21 @@ def test_help_lists_every_environment_variable(runner: CliRunner) -> None:
 def test_bad_environment_value_is_a_clear_error(runner: CliRunner) -> None:
     r = runner.invoke(cli, ["settings"], env={"FOOTFALL_PORT": "eighty"})
     assert r.exit_code == 1 and "FOOTFALL_PORT" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        ([], {"FOOTFALL_STORAGE": "clickhouse"}, "only 'duckdb' is available"),
+        (["--duckdb-memory-limit", "lots"], {}, "Memory must have a number"),
+        (["--geo-db", "/nonexistent.mmdb"], {}, "does not exist"),
+    ],
+)
+def test_bad_serve_settings_fail_with_a_message(
+    runner: CliRunner, tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    # Flags without a command go to `serve` (a bare `footfall` serves).
+    r = runner.invoke(cli, ["--data-dir", str(tmp_path), *args], env=env)
+    assert r.exit_code == 1
+    assert message in r.output
+    assert "Traceback" not in r.output

@@ -46,12 +46,8 @@ def open_store(settings: Settings, *, read_only: bool = False) -> EventStore:
         return DuckDBStore(
             settings.data_path / "events.duckdb", read_only=read_only, memory_limit=settings.duckdb_memory_limit
         )
-    if settings.storage == "clickhouse":
-        from footfall.storage.clickhouse import ClickHouseStore  # type: ignore[import-not-found]
-
-        store: EventStore = ClickHouseStore(settings.clickhouse_dsn or f"chdb://{settings.data_path / 'clickhouse'}")
-        return store
-    raise ValueError(f"unknown storage backend {settings.storage!r} (duckdb or clickhouse)")
+    # ClickHouse is the planned scale-out backend (DESIGN.md); until it exists, say so plainly.
+    raise ValueError(f"unknown storage backend {settings.storage!r}: only 'duckdb' is available")
 
 
 class Footfall:

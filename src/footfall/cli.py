@@ -49,7 +49,18 @@ def _epilog() -> str:
     )
 
 
-@click.group(invoke_without_command=True, epilog=_epilog(), context_settings={"max_content_width": 120})
+class _ServeByDefault(click.Group):
+    """`footfall [serve flags]` is `footfall serve [serve flags]`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0].startswith("-") and args[0] not in ("--help", "-h", "--version"):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(
+    cls=_ServeByDefault, invoke_without_command=True, epilog=_epilog(), context_settings={"max_content_width": 120}
+)
 @click.version_option(package_name="footfall")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -85,7 +96,13 @@ def serve(**flags: Any) -> None:
     cfg = _load(**flags)
     if cfg.storage == "duckdb" and _running_server(cfg.data_path):
         raise click.ClickException(f"a Footfall server already runs on {cfg.data_dir} (see server.json)")
-    app = create_app(cfg)
+    import duckdb
+
+    try:
+        app = create_app(cfg)
+    except (ValueError, OSError, RuntimeError, duckdb.Error) as exc:
+        # Bad settings, an unusable geo file, a database another process holds: say what, not a traceback.
+        raise click.ClickException(str(exc)) from exc
     server_file = _server_file(cfg.data_path)
     info = {"pid": os.getpid(), "url": f"http://{_connect_host(cfg.host)}:{cfg.port}", "token": app.admin_token}
     fd = os.open(server_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -227,7 +244,7 @@ def events() -> None:
 @click.option("--since", help="Only events at or after this ISO date/time (UTC unless an offset is given).")
 @click.option("--until", help="Only events before this ISO date/time.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-@_setting_options(("data_dir", "storage", "clickhouse_dsn"))
+@_setting_options(("data_dir", "storage"))
 def events_export(site: str, fmt: str, since: str | None, until: str | None, output: str | None, **flags: Any) -> None:
     """Write a site's stored events (all columns) as JSON lines, CSV or Parquet."""
     from footfall.export import export_events, parse_instant

@@ -36,8 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, int, "Port to listen on."),
     Setting("data_dir", "./footfall-data", str, "Directory holding the database, salts and secrets."),
     Setting("public_url", "", str, "URL trackers use to reach this server (default: http://HOST:PORT)."),
-    Setting("storage", "duckdb", str, "Event store: duckdb (embedded) or clickhouse."),
-    Setting("clickhouse_dsn", "", str, "ClickHouse DSN when storage=clickhouse (chdb:///path for embedded chDB)."),
+    Setting("storage", "duckdb", str, "Event store: duckdb (embedded; the only backend so far)."),
     Setting(
         "duckdb_memory_limit",
         "128MB",
@@ -71,7 +70,6 @@ class Settings:
     data_dir: str = "./footfall-data"
     public_url: str = ""
     storage: str = "duckdb"
-    clickhouse_dsn: str = ""
     duckdb_memory_limit: str = "128MB"
     flush_interval_ms: int = 1000
     flush_rows: int = 10000

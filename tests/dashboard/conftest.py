@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -12,7 +12,6 @@ from footfall.app import Footfall
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "owner@example.com"
-FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def csrf_of(page: str) -> str:
@@ -39,11 +38,6 @@ async def owner(client: httpx.AsyncClient, app: Footfall) -> str:
 @pytest.fixture
 def csrf_from() -> Callable[[str], str]:
     return csrf_of
-
-
-@pytest.fixture
-def signer() -> Callable[..., Awaitable[str]]:
-    return sign_in
 
 
 @pytest.fixture(autouse=True)

@@ -42,6 +42,14 @@ async def test_text_plain_body_that_is_not_a_json_object_is_a_request_error(clie
     assert stored(app) == []
 
 
+async def test_deeply_nested_json_is_a_request_error_not_a_crash(client):
+    r = await post(client, b"[" * 100_000 + b"]" * 100_000)
+    assert r.status_code == 400
+    assert r.json() == REQUEST_ERROR
+    r = await client.post("/api/event", content=b'{"p":' * 50_000, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+
+
 async def test_body_over_one_megabyte_is_a_request_error(client, app):
     body = json.dumps(pageview(p={"k": "v" * 1_000_001}))
     r = await post(client, body)

@@ -136,3 +136,10 @@ async def test_another_credential_checker_can_grant_read_access(app, client):
         "/api/v2/query", json={"site_id": "example.com", **BASE}, headers={"cookie": "test_session=ok"}
     )
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"\xff\xfe", b'"just a string"', b"[]"])
+async def test_odd_bodies_get_a_400_not_a_crash(client, api_key, body):
+    r = await client.post("/api/v2/query", content=body, headers={"authorization": f"Bearer {api_key}"})
+    assert r.status_code == 400
+    assert r.json()["error"]

@@ -199,3 +199,20 @@ async def test_visit_metrics_count_visits_that_are_still_open(loaded, client, cl
     await loaded.send_as_a({"n": "pageview", "u": "https://example.com/docs"})
     rows = await loaded.rows({"metrics": ["visits", "pageviews", "bounce_rate", "visit_duration"], "date_range": DAY})
     assert rows == [(4, 6, 25, 32)]  # 60 + 10 + 0 + 60 = 130 s over 4 visits: 32.5, rounded half to even
+
+
+async def test_large_ranges_count_visitors_approximately_like_plausible(loaded, app):
+    from footfall.query import parse, run
+    from footfall.query.compile import compile_query
+    from footfall.query.dialect import DUCKDB
+
+    site = app.meta.find_site("example.com")
+    query = parse.parse(
+        {"site_id": "example.com", "metrics": ["visitors", "pageviews"], "date_range": "day"}, site, app.clock()
+    )
+    assert "approx_count_distinct" in compile_query(query, DUCKDB.__class__("duckdb", approximate=True)).sql
+    assert "approx_count_distinct" not in compile_query(query, DUCKDB).sql
+    # HyperLogLog is exact at these sizes: the approximate path answers the same.
+    assert app.buffer.flush()
+    approx = run.run(app.store, query, exact_limit=0)
+    assert [r.metrics for r in approx.rows] == [{"visitors": 3, "pageviews": 5}]

@@ -51,7 +51,7 @@ class StatsApi:
             return _error("Request body too large.", 413)
         try:
             params = json.loads(body) if body else {}
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack
             return _error("Invalid JSON body.")
         site_ref = params.get("site_id") if isinstance(params, dict) else None
         site = self.authorizer.authorize(request, site_ref)

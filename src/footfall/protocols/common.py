@@ -18,8 +18,9 @@ def decode_json(body: bytes) -> Any:
     """Decoded JSON, or raises ValueError for anything that is not JSON."""
     try:
         return _json_decoder.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(str(exc)) from exc
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # Deeply nested input ([[[[...) exhausts the decoder's recursion: malformed, not a crash.
+        raise ValueError(str(exc)[:200]) from exc
 
 
 def clean_ip(value: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import uuid
@@ -50,10 +51,13 @@ def _uuid5(namespace: uuid.UUID, name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+# A visit sends several requests: its ids repeat, so keep the recent ones.
+@functools.lru_cache(maxsize=16384)
 def session_uuid(site_id: str, visitor_id: int) -> str:
     return _uuid5(SESSION_NAMESPACE, f"{site_id}/{visitor_id}")
 
 
+@functools.lru_cache(maxsize=16384)
 def visit_uuid(site_id: str, session_id: int) -> str:
     return _uuid5(VISIT_NAMESPACE, f"{site_id}/{session_id}")
 

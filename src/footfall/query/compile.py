@@ -261,3 +261,12 @@ def compile_realtime(site_id: str, since: dt.datetime, dialect: Dialect) -> tupl
 
 def compile_first_event(site_id: str) -> tuple[str, list[object]]:
     return "SELECT min(timestamp) FROM events WHERE site_id = ?", [site_id]
+
+
+def compile_range_size(query: Query) -> tuple[str, list[object]]:
+    """How many events the query's range holds (answered from DuckDB's row-group statistics)."""
+    r = query.date_range
+    return (
+        "SELECT count(*) FROM events WHERE site_id = ? AND timestamp >= ? AND timestamp < ?",
+        [query.site_id, _naive_utc(r.start), _naive_utc(r.end)],
+    )

@@ -13,7 +13,7 @@ import zoneinfo
 from typing import Any
 
 from footfall.query import shape
-from footfall.query.compile import compile_first_event, compile_query
+from footfall.query.compile import compile_first_event, compile_query, compile_range_size
 from footfall.query.dialect import Dialect, for_store
 from footfall.query.model import Condition, Query, QueryError, walk
 from footfall.storage.base import EventStore
@@ -47,8 +47,18 @@ def first_event_date(store: EventStore, site_id: str, tz_name: str) -> dt.date |
     return first.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(tz_name)).date()  # type: ignore[no-any-return]
 
 
-def run(store: EventStore, query: Query) -> Result:
+# Above this many events in the range, distinct counts (visitors) are approximate, as Plausible's
+# are at any size; below it they are exact, so small sites and tests get exact numbers.
+EXACT_COUNT_LIMIT = 1_000_000
+
+
+def run(store: EventStore, query: Query, *, exact_limit: int = EXACT_COUNT_LIMIT) -> Result:
     dialect = for_store(store.dialect)
+    if dialect.name == "duckdb":
+        sql, params = compile_range_size(query)
+        _cols, rows = store.query(sql, params)
+        if rows and int(rows[0][0] or 0) > exact_limit:
+            dialect = dataclasses.replace(dialect, approximate=True)
     result = _run_main(store, dialect, query)
     if query.comparison is not None:
         _add_comparison(store, dialect, query, result)

@@ -15,6 +15,7 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -56,16 +57,19 @@ SESSION_SCHEMA = pa.schema([(c, SESSION_ARROW_TYPES[c]) for c in SESSION_COLUMNS
 
 
 def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
-    """Row tuples (what the buffer holds) to a typed Arrow table; the costly part of a flush."""
+    """Row tuples (what the buffer holds) to a typed Arrow table; the costly part of a flush.
+
+    One column at a time: `zip(*rows)` would transpose the whole batch in a single C call that
+    holds the GIL for ~10 ms per 3,000 rows, stalling every request the event loop is serving.
+    """
     if not rows:
         return schema.empty_table()
-    columns = list(zip(*rows, strict=True))
     arrays = []
-    for field, values in zip(schema, columns, strict=True):
+    for index, field in enumerate(schema):
+        values = list(map(itemgetter(index), rows))
         if pa.types.is_map(field.type):
-            arrays.append(pa.array([list(v.items()) if v else [] for v in values], type=field.type))
-        else:
-            arrays.append(pa.array(values, type=field.type))
+            values = [list(v.items()) if v else [] for v in values]
+        arrays.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

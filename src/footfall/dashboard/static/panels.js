@@ -6,6 +6,7 @@ import { clear, countryName, exact, flag, h, num } from "./dom.js";
 import { drawMap } from "./map.js";
 
 const LIMIT = 10;
+const EXPANDED_LIMIT = 100;
 
 export const DIMENSION_LABELS = {
   "event:page": "Page",
@@ -90,7 +91,7 @@ export class Panel {
     this.active = this.tabs[0].key;
     this.body = element.querySelector(".panel-body");
     this.tabBar = element.querySelector(".tabs");
-    this.extraKeys = [];
+    this.expanded = false;
   }
 
   // Custom-event props: one tab per property key the owner asked for (kept in the URL).
@@ -117,6 +118,7 @@ export class Panel {
             "aria-selected": selected ? "true" : "false",
             onclick: () => {
               this.active = tab.key;
+              this.expanded = false;
               this.load();
             },
           },
@@ -146,12 +148,12 @@ export class Panel {
         date_range: range,
         dimensions: tab.dims,
         filters: [...filters, ...(tab.extraFilters || [])],
-        pagination: { limit: tab.map ? 250 : LIMIT },
+        pagination: { limit: tab.map ? 250 : this.expanded ? EXPANDED_LIMIT : LIMIT },
       };
       const data = await query(body, signal);
       let rows = data.results;
       if (tab.skipUnset) rows = rows.filter((r) => r.dimensions[0] !== "(not set)" && r.dimensions[0] !== "");
-      if (tab.map) this.drawMapTab(tab, rows);
+      if (tab.map) await this.drawMapTab(tab, rows);
       else this.drawRows(tab, rows);
     } catch (error) {
       if (error.name === "AbortError") return;
@@ -164,7 +166,7 @@ export class Panel {
   drawMapTab(tab, rows) {
     clear(this.body);
     const values = new Map(rows.map((r) => [r.dimensions[0], r.metrics[0]]));
-    drawMap(this.body, values, {
+    return drawMap(this.body, values, {
       label: (code) => countryLabel(code),
       onSelect: (code) => this.dashboard.addFilter("is", "visit:country", code),
     });
@@ -210,5 +212,15 @@ export class Panel {
       );
     }
     this.body.append(head, list);
+    if (this.expanded || rows.length >= LIMIT) {
+      const toggle = () => {
+        this.expanded = !this.expanded;
+        this.load();
+      };
+      this.body.append(
+        h("button", { type: "button", class: "link more", "aria-expanded": String(this.expanded), onclick: toggle },
+          this.expanded ? "Show fewer" : `Show up to ${EXPANDED_LIMIT}`),
+      );
+    }
   }
 }
