@@ -88,55 +88,13 @@ class Hit:
     country_hint: str = ""
 
 
-# The stored event columns, in storage order. DESIGN.md's table is the contract; this tuple is
-# the one place code reads it from (storage DDL, Arrow building, export).
-EVENT_COLUMNS: tuple[str, ...] = (
-    "site_id",
-    "timestamp",
-    "name",
-    "protocol",
-    "visitor_id",
-    "session_id",
-    "hostname",
-    "pathname",
-    "query",
-    "title",
-    "referrer",
-    "referrer_domain",
-    "referrer_source",
-    "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "click_id_param",
-    "country",
-    "region",
-    "city",
-    "browser",
-    "browser_version",
-    "os",
-    "os_version",
-    "device",
-    "screen",
-    "language",
-    "timezone",
-    "props",
-    "engagement_ms",
-    "scroll_depth",
-    "interactive",
-    "tag",
-    "distinct_id",
-    "beacon_id",
-    "is_unique_user",
-    "is_unique_page",
-)
-
-
 @dataclasses.dataclass(slots=True)
 class Event:
-    """The row the pipeline builds. `timestamp` is UTC milliseconds."""
+    """The row the pipeline builds. `timestamp` is UTC milliseconds.
+
+    Its fields are the stored event columns of DESIGN.md (the contract), in storage order;
+    EVENT_COLUMNS below is derived from them.
+    """
 
     site_id: str
     timestamp: int
@@ -225,24 +183,13 @@ class Event:
         )
 
 
-assert tuple(f.name for f in dataclasses.fields(Event)) == EVENT_COLUMNS
+EVENT_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Event))
 
 # Session columns: one row per visit, rewritten while the visit is live. Visit metrics (bounce,
 # duration, entry/exit page) read this table instead of re-deriving visits from events.
-SESSION_COLUMNS: tuple[str, ...] = (
-    "site_id",
-    "session_id",
-    "visitor_id",
-    "start",
-    "timestamp",
-    "hostname",
-    "entry_page",
-    "exit_page",
-    "pageviews",
-    "events",
-    "duration",
-    "is_bounce",
-    "engagement_ms",
+# Attributes a visit takes from its first event and every later event inherits (as Plausible
+# does): the visit's source and device do not change mid-visit.
+SESSION_ATTRS: tuple[str, ...] = (
     "referrer",
     "referrer_domain",
     "referrer_source",
@@ -263,6 +210,23 @@ SESSION_COLUMNS: tuple[str, ...] = (
     "device",
     "screen",
     "language",
+)
+
+SESSION_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "session_id",
+    "visitor_id",
+    "start",
+    "timestamp",
+    "hostname",
+    "entry_page",
+    "exit_page",
+    "pageviews",
+    "events",
+    "duration",
+    "is_bounce",
+    "engagement_ms",
+    *SESSION_ATTRS,
     "distinct_id",
     "protocol",
 )

@@ -57,7 +57,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geo_db", "", str, "Path to your own MaxMind/DB-IP .mmdb city or country file."),
     Setting("spam_list", "", str, "Path to an extra referrer-spam list (one host per line)."),
     Setting("log_level", "info", str, "Log level: debug, info, warning, error."),
-    Setting("workers", 1, int, "Server worker processes (DuckDB allows one writer: keep 1)."),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
@@ -80,7 +79,6 @@ class Settings:
     geo_db: str = ""
     spam_list: str = ""
     log_level: str = "info"
-    workers: int = 1
 
     @property
     def data_path(self) -> Path:

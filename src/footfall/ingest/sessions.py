@@ -11,33 +11,7 @@ import operator
 from collections import OrderedDict
 from typing import Any, Protocol
 
-from footfall.model import ENGAGEMENT, PAGEVIEW, Event
-
-# Attributes a visit takes from its first event and every later event inherits (as Plausible
-# does): the visit's source and device do not change mid-visit.
-SESSION_ATTRS: tuple[str, ...] = (
-    "referrer",
-    "referrer_domain",
-    "referrer_source",
-    "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "click_id_param",
-    "country",
-    "region",
-    "city",
-    "browser",
-    "browser_version",
-    "os",
-    "os_version",
-    "device",
-    "screen",
-    "language",
-)
-
+from footfall.model import ENGAGEMENT, PAGEVIEW, SESSION_ATTRS, Event
 
 _session_attrs = operator.attrgetter(*SESSION_ATTRS)
 
