@@ -127,6 +127,11 @@ def test_sign_in_add_a_site_see_its_numbers_and_filter_by_a_source(server: Footf
                 body = {"n": "Signup", "u": "https://shop.example/signup", "d": "shop.example", "p": {"plan": "pro"}}
                 assert post(server, "/api/event", body, ua, ip) == 202
                 sent += 1
+            if visitor % 6 == 0:
+                props = {"file": "guide.pdf", "plan": "free"}
+                body = {"n": "Download", "u": "https://shop.example/", "d": "shop.example", "p": props}
+                assert post(server, "/api/event", body, ua, ip) == 202
+                sent += 1
         wait_for_events(server, key, "shop.example", sent)
 
         page.click("a.site-name:text-is('shop.example')")
@@ -150,6 +155,35 @@ def test_sign_in_add_a_site_see_its_numbers_and_filter_by_a_source(server: Footf
         page.set_viewport_size({"width": 1366, "height": 900})
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
+
+        # Custom properties: the keys seen are offered as chips, most visitors first; by keyboard too.
+        page.click("#panel-events .tab:text-is('Properties')")
+        page.wait_for_selector("#panel-events .prop-key[aria-pressed=true]:text-is('plan')")
+        assert page.locator("#panel-events .prop-key").all_text_contents() == ["plan", "file"]
+        assert page.locator("#panel-events .row .label").all_text_contents() == ["pro", "free"]
+        page.focus("#panel-events .prop-key:text-is('file')")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#panel-events .prop-key[aria-pressed=true]:text-is('file')")
+        page.wait_for_selector("#panel-events .row .label:text-is('guide.pdf')")
+        assert page.evaluate("document.activeElement.textContent") == "file"
+        assert "prop=file" in page.url
+        page.locator("#panel-events").screenshot(path=str(ARTIFACTS / "dashboard-props.png"))
+
+        # Realtime: a per-minute chart of the last 30 minutes, for visitors or pageviews.
+        page.select_option("#period", "realtime")
+        page.wait_for_selector(LOADED)
+        page.wait_for_selector("#chart[aria-busy=false] .chart-svg")
+        last_30 = "per minute, last 30 minutes (refreshed every 15 seconds)"
+        assert page.text_content("#chart-title") == f"Unique visitors {last_30}"
+        assert page.locator("#chart .dot").count() >= 30
+        page.click(".stat[data-metric=pageviews]")
+        page.wait_for_selector(f"#chart-title:text-is('Pageviews {last_30}')")
+        page.wait_for_selector("#chart[aria-busy=false] .chart-svg")
+        assert page.locator(".error").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-realtime.png"), full_page=True)
+        page.select_option("#period", "day")
+        page.click(".stat[data-metric=visitors]")
+        page.wait_for_selector(LOADED)
 
         # Click a source: the whole dashboard filters by it, shown as a removable chip.
         page.click("#panel-sources .tab:text-is('Sources')")

@@ -60,3 +60,26 @@ def test_a_range_across_a_dst_change_converts_each_row_through_the_time_zone():
     assert fixed_offset(across) is None
     assert "timezone(?, timezone('UTC', timestamp))" in compile_query(across, DUCKDB).sql
     assert re.search(r"to_seconds", compile_query(within, DUCKDB).sql)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "minute", "keys"),
+    [
+        (DUCKDB, "date_trunc('minute', ", "unnest(map_keys(props))"),
+        (CLICKHOUSE, "toStartOfMinute(", "arrayJoin(mapKeys(props))"),
+    ],
+)
+def test_minute_buckets_and_property_keys_in_each_dialect(dialect, minute, keys):
+    body = {
+        "site_id": "example.com",
+        "metrics": ["visitors", "events"],
+        "date_range": "day",
+        "dimensions": ["time:minute", "event:props"],
+        "filters": [["is", f"event:props:{HOSTILE}", [HOSTILE]]],
+    }
+    compiled = compile_query(parse(body, SITE, T0), dialect)
+    assert minute in compiled.sql and keys in compiled.sql
+    # Activity per minute: visitors come from the events themselves, not from when visits began.
+    assert "FROM sessions" not in compiled.sql
+    assert HOSTILE not in compiled.sql and compiled.params.count(HOSTILE) == 2
+    assert compiled.sql.count("?") == len(compiled.params)

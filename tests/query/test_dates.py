@@ -87,6 +87,36 @@ def test_bad_ranges_are_refused(bad):
     assert err.value.message.startswith("Invalid date_range")
 
 
+MINUTE_LIMIT = "Dimension `time:minute` can only be queried for date ranges of at most 48 hours."
+
+
+@pytest.mark.parametrize(
+    ("date_range", "comparison", "allowed"),
+    [
+        (["2026-03-09", "2026-03-10"], None, True),  # two whole days: exactly 48 hours
+        (["2026-03-08", "2026-03-10"], None, False),
+        ("7d", None, False),
+        (["2026-03-10T12:00:00Z", "2026-03-10T12:29:59Z"], {"mode": "previous_period"}, True),
+        ("day", {"mode": "custom", "date_range": ["2026-03-01", "2026-03-03"]}, False),
+    ],
+)
+def test_minutes_only_for_ranges_of_at_most_48_hours(date_range, comparison, allowed):
+    include = {"include": {"comparisons": comparison}} if comparison else {}
+    if allowed:
+        assert q(UTC_SITE, date_range, dimensions=["time:minute"], **include).granularity == "minute"
+        return
+    with pytest.raises(QueryError) as err:
+        q(UTC_SITE, date_range, dimensions=["time:minute"], **include)
+    assert err.value.message == MINUTE_LIMIT
+
+
+def test_a_48_hour_range_across_a_dst_change_is_still_two_days_of_minutes():
+    # 8 March in New York has 23 hours: 7-8 March is 47 hours, 8-9 March 47, 7-9 March 71.
+    assert q(NY, ["2026-03-08", "2026-03-09"], dimensions=["time:minute"]).granularity == "minute"
+    with pytest.raises(QueryError):
+        q(NY, ["2026-03-07", "2026-03-09"], dimensions=["time:minute"])
+
+
 async def test_events_near_midnight_count_on_the_sites_local_day(app, clock, stats):
     site = app.meta.add_site("ny.example", timezone="America/New_York", now_ms=clock())
     app.ctx.sites.reload()

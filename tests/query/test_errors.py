@@ -69,6 +69,25 @@ BASE = {"metrics": ["visitors"], "date_range": "day"}
             "Invalid filters. Dimension `event:goal` can only be filtered at the top level.",
         ),
         ({"metrics": ["percentage"], "date_range": "day"}, "Metric `percentage` can only be queried with a dimension."),
+        (
+            {**BASE, "date_range": "7d", "dimensions": ["time:minute"]},
+            "Dimension `time:minute` can only be queried for date ranges of at most 48 hours.",
+        ),
+        ({**BASE, "filters": [["is", "event:props", ["plan"]]]}, 'Invalid filter \'["is", "event:props", ["plan"]]\'.'),
+        ({**BASE, "filters": [["is", "time:minute", ["x"]]]}, 'Invalid filter \'["is", "time:minute", ["x"]]\'.'),
+        (
+            {"metrics": ["bounce_rate"], "date_range": "day", "dimensions": ["event:props"]},
+            "Session metric(s) `bounce_rate` cannot be queried along with event dimensions.",
+        ),
+        (
+            {
+                "metrics": ["scroll_depth"],
+                "date_range": "day",
+                "dimensions": ["event:props"],
+                "filters": [["is", "event:page", ["/"]]],
+            },
+            "Metric `scroll_depth` cannot be queried with the `event:props` dimension.",
+        ),
     ],
 )
 async def test_bad_query_gets_plausibles_400_message(stats, body, message):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from footfall.api.auth import ApiKeys
+
+from conftest import CHROME_UA
+
 DAY = "day"
 ALL_AGGREGATE = ["visitors", "visits", "pageviews", "events", "bounce_rate", "visit_duration", "views_per_visit"]
 
@@ -137,6 +141,71 @@ async def test_time_dimensions_bucket_in_the_sites_timezone(loaded):
     assert rows == [("2026-03-09", 4)]
     rows = await loaded.rows({"metrics": ["visits"], "date_range": "year", "dimensions": ["time:month"]})
     assert rows == [("2026-03-01", 4)]
+
+
+async def test_minute_buckets_count_who_was_active_in_each_minute(loaded):
+    rows = await loaded.rows(
+        {"metrics": ["visitors", "visits", "pageviews"], "date_range": DAY, "dimensions": ["time:minute"]}
+    )
+    # A was active at 12:00 and 12:01 (one visit, counted in both minutes; engagement is not activity)
+    assert rows == [
+        ("2026-03-10 12:00:00", 1, 1, 1),
+        ("2026-03-10 12:01:00", 1, 1, 1),
+        ("2026-03-10 12:05:00", 1, 1, 1),
+        ("2026-03-10 12:10:00", 1, 1, 1),
+        ("2026-03-10 14:00:00", 1, 1, 1),
+    ]
+    data = await loaded.query(
+        {
+            "metrics": ["visitors"],
+            "date_range": ["2026-03-10T12:00:00+00:00", "2026-03-10T12:29:59+00:00"],
+            "dimensions": ["time:minute"],
+            "filters": [["is", "visit:device", ["Mobile"]]],
+            "include": {"time_labels": True, "comparisons": {"mode": "previous_period"}},
+        }
+    )
+    labels = data["meta"]["time_labels"]
+    assert (len(labels), labels[0], labels[-1]) == (30, "2026-03-10 12:00:00", "2026-03-10 12:29:00")
+    assert data["results"] == [
+        {
+            "metrics": [1],
+            "dimensions": ["2026-03-10 12:05:00"],
+            "comparison": {"dimensions": ["2026-03-10 11:35:00"], "metrics": [0], "change": [100]},
+        }
+    ]
+
+
+async def test_minute_buckets_in_a_half_hour_timezone(app, clock, stats):
+    site = app.meta.add_site("in.example", timezone="Asia/Kolkata", now_ms=clock())
+    app.ctx.sites.reload()
+    _record, key = ApiKeys(app.meta).create([site.id], clock())
+    stats.headers = {"authorization": f"Bearer {key}"}
+    await stats.hit("8.8.8.8", CHROME_UA, {"n": "pageview", "u": "https://in.example/"}, "in.example")  # 12:00 UTC
+    body = {"metrics": ["pageviews"], "date_range": "day", "dimensions": ["time:minute"]}
+    assert await stats.rows(body, "in.example") == [("2026-03-10 17:30:00", 1)]
+
+
+async def test_property_keys_are_a_dimension(loaded):
+    await loaded.send_as_a({"n": "Download", "u": "https://example.com/docs", "p": {"plan": "free", "file": "a.pdf"}})
+    body = {"metrics": ["visitors", "events"], "date_range": DAY, "dimensions": ["event:props"]}
+    # B's Signup and A's Download carry `plan`; only the Download carries `file`
+    assert await loaded.rows(body) == [("plan", 2, 2), ("file", 1, 1)]
+    assert await loaded.rows({**body, "filters": [["is", "event:props:plan", ["free"]]]}) == [
+        ("file", 1, 1),
+        ("plan", 1, 1),
+    ]
+    rows = await loaded.rows(
+        {
+            "metrics": ["visitors", "percentage"],
+            "date_range": DAY,
+            "dimensions": ["event:props", "event:name"],
+            "order_by": [["event:props", "asc"]],
+        }
+    )
+    assert rows == [("file", "Download", 1, 33.33), ("plan", "Download", 1, 33.33), ("plan", "Signup", 1, 33.33)]
+    data = await loaded.query({**body, "pagination": {"limit": 1}, "include": {"total_rows": True}})
+    assert data["results"] == [{"metrics": [2, 2], "dimensions": ["plan"]}]
+    assert data["meta"]["total_rows"] == 2
 
 
 async def test_bare_time_picks_hours_for_a_day_and_days_for_a_month(loaded):

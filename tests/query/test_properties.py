@@ -129,7 +129,8 @@ def test_the_generated_traffic_looks_like_the_demo_promises(traffic):
 
 WORDS = st.sampled_from(
     ["visitors", "visits", "bounce_rate", "percentage", "time_on_page", "event:page", "visit:device", "event:goal",
-     "event:props:x", "time", "time:day", "is", "not", "or", "matches", "contains_not", "7d", "day", "all", "x", ""]
+     "event:props:x", "event:props", "time", "time:day", "time:minute", "is", "not", "or", "matches",
+     "contains_not", "7d", "day", "all", "x", ""]
 )  # fmt: skip
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 20_000) | st.floats(allow_nan=False) | WORDS,

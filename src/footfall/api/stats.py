@@ -35,6 +35,7 @@ class StatsApi:
         self.store = store
         self.authorizer = authorizer
         self.clock = clock
+        self.range_sizes = run.RangeSizes(clock)
 
     def _parse(self, params: Any, site: Site) -> Query:
         return parse.parse(
@@ -42,7 +43,7 @@ class StatsApi:
         )
 
     def _query(self, params: Any, site: Site) -> run.Result:
-        return run.run(self.store, self._parse(params, site))
+        return run.run(self.store, self._parse(params, site), sizes=self.range_sizes)
 
     async def query_v2(self, request: Request) -> Response:
         try:

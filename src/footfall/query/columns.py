@@ -73,6 +73,8 @@ class Sql:
 
 def column(dialect: Dialect, side: str, dim: str) -> tuple[str, tuple[object, ...]]:
     """The SQL expression of a dimension on one side (and its parameters)."""
+    if dim == "event:props":  # the keys themselves (Footfall extension): rows multiply per key
+        return dialect.prop_keys(), ()
     if dim.startswith("event:props:"):
         return dialect.prop(), (dim[len("event:props:") :],)
     if side == SESSIONS and dim in SESSION_COLUMNS_BY_DIM:

@@ -44,8 +44,11 @@ class Compiled:
 def decide_tables(query: Query, metrics: tuple[str, ...]) -> dict[str, str]:
     """Which side answers each SQL metric (Plausible's table decider, simplified)."""
     conditions = walk(query.filters)
-    event_constrained = any(d.startswith("event:") for d in query.dimensions) or any(
-        c.dimension.startswith("event:") for c, _ in conditions
+    # Per-minute buckets count who was active in each minute (realtime), not when visits began.
+    event_constrained = (
+        any(d.startswith("event:") for d in query.dimensions)
+        or any(c.dimension.startswith("event:") for c, _ in conditions)
+        or query.granularity == "minute"
     )
     session_forced = any(d in SESSION_ONLY_DIMENSIONS for d in query.dimensions)
     if session_forced and any(d.startswith("event:") for d in query.dimensions):

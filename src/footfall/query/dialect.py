@@ -36,7 +36,13 @@ class Dialect:
 
     def truncate(self, unit: str, expr: str) -> str:
         if self.name == "clickhouse":
-            fn = {"hour": "toStartOfHour", "day": "toDate", "week": "toMonday", "month": "toStartOfMonth"}[unit]
+            fn = {
+                "minute": "toStartOfMinute",
+                "hour": "toStartOfHour",
+                "day": "toDate",
+                "week": "toMonday",
+                "month": "toStartOfMonth",
+            }[unit]
             return f"{fn}({expr})"
         # Literal unit names only (a closed set), never user input.
         return f"date_trunc('{unit}', {expr})"
@@ -58,6 +64,12 @@ class Dialect:
         if self.name == "clickhouse":
             return "props[?]"
         return "coalesce(props[?], '')"
+
+    def prop_keys(self) -> str:
+        """One row per custom property key of the event (none for an event without properties)."""
+        if self.name == "clickhouse":
+            return "arrayJoin(mapKeys(props))"
+        return "unnest(map_keys(props))"
 
     def join_settings(self) -> str:
         # ClickHouse fills unmatched outer-join columns with defaults unless told to use NULLs.

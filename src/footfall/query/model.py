@@ -60,7 +60,11 @@ VISIT_PROPS = (
     "entry_page_hostname",
     "exit_page_hostname",
 )
-TIME_DIMENSIONS = ("time", "time:hour", "time:day", "time:week", "time:month")
+TIME_DIMENSIONS = ("time", "time:minute", "time:hour", "time:day", "time:week", "time:month")
+# Footfall's finest bucket: one minute, for ranges of at most this long (2,880 buckets).
+MINUTE_MAX_RANGE = dt.timedelta(hours=48)
+# Footfall extension: the custom property keys themselves (one row per key an event carries).
+PROP_KEYS_DIMENSION = "event:props"
 # Visit dimensions only the sessions table holds (events inherit every other visit attribute).
 SESSION_ONLY_DIMENSIONS = frozenset(
     {"visit:entry_page", "visit:exit_page", "visit:entry_page_hostname", "visit:exit_page_hostname"}
@@ -79,7 +83,7 @@ FILTER_OPS = (
 NEGATED_OPS = frozenset({"is_not", "contains_not", "matches_not", "matches_wildcard_not"})
 
 Direction = Literal["asc", "desc"]
-Granularity = Literal["hour", "day", "week", "month"]
+Granularity = Literal["minute", "hour", "day", "week", "month"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

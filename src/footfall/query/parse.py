@@ -16,9 +16,12 @@ from typing import Any
 from footfall.model import Site
 from footfall.query.dates import StatsStart, parse_comparisons, parse_date_range
 from footfall.query.model import (
+    ENGAGEMENT_METRICS,
     EVENT_PROPS,
     FILTER_OPS,
     METRICS,
+    MINUTE_MAX_RANGE,
+    PROP_KEYS_DIMENSION,
     SESSION_METRICS,
     TIME_DIMENSIONS,
     VISIT_PROPS,
@@ -157,7 +160,7 @@ def _parse_metrics(raw: Any) -> tuple[str, ...]:
 def is_dimension(key: Any) -> bool:
     if not isinstance(key, str):
         return False
-    if key in TIME_DIMENSIONS:
+    if key in TIME_DIMENSIONS or key == PROP_KEYS_DIMENSION:
         return True
     if key.startswith("event:props:"):
         return 0 < len(key) - len("event:props:") <= 300
@@ -233,7 +236,8 @@ def _parse_filter(raw: Any, depth: int) -> Filter:
         if len(raw) != 2 or not isinstance(raw[1], list) or not raw[1]:
             raise QueryError(f"Invalid filter '{_i(raw)}'.")
         return Logical(op, tuple(_parse_filter(f, depth + 1) for f in raw[1]))
-    if len(raw) < 2 or not is_dimension(raw[1]) or raw[1] in TIME_DIMENSIONS:
+    # Time buckets and property keys are dimensions to break down by, not to filter on.
+    if len(raw) < 2 or not is_dimension(raw[1]) or raw[1] in (*TIME_DIMENSIONS, PROP_KEYS_DIMENSION):
         raise QueryError(f"Invalid filter '{_i(raw)}'.")
     if len(raw) < 3 or len(raw) > 4 or not isinstance(raw[2], list):
         raise QueryError(f"Invalid filter '{_i(raw)}'.")
@@ -324,3 +328,14 @@ def validate(query: Query) -> None:
         raise QueryError(f"Metric `{sorted(engagement)[0]}` cannot be queried with entry or exit page dimensions.")
     if query.time_labels and not query.time_dimension:
         raise QueryError("Invalid include.time_labels: requires a time dimension.")
+    if query.time_dimension == "time:minute":
+        for r in (query.date_range, query.comparison):
+            if r is not None and r.length > MINUTE_MAX_RANGE:
+                hours = int(MINUTE_MAX_RANGE.total_seconds()) // 3600
+                raise QueryError(
+                    f"Dimension `time:minute` can only be queried for date ranges of at most {hours} hours."
+                )
+    if PROP_KEYS_DIMENSION in query.dimensions:
+        for metric in query.metrics:
+            if metric in ENGAGEMENT_METRICS:
+                raise QueryError(f"Metric `{metric}` cannot be queried with the `{PROP_KEYS_DIMENSION}` dimension.")

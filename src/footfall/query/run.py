@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 from footfall.query import shape
@@ -52,12 +53,41 @@ def first_event_date(store: EventStore, site_id: str, tz_name: str) -> dt.date |
 EXACT_COUNT_LIMIT = 1_000_000
 
 
-def run(store: EventStore, query: Query, *, exact_limit: int = EXACT_COUNT_LIMIT) -> Result:
+class RangeSizes:
+    """How many events a site's date range holds, remembered for a minute.
+
+    The count only decides between exact and approximate distinct counts, yet costs a scan; the
+    dashboard sends nine queries over the same range at once, so one count serves them all.
+    """
+
+    def __init__(self, clock: Callable[[], int], ttl_ms: int = 60_000, max_entries: int = 1024) -> None:
+        self._clock = clock
+        self._ttl_ms = ttl_ms
+        self._max = max_entries
+        self._seen: dict[tuple[object, ...], tuple[int, int]] = {}
+
+    def count(self, store: EventStore, query: Query) -> int:
+        sql, params = compile_range_size(query)
+        key = (sql, *params)
+        now = self._clock()
+        hit = self._seen.get(key)
+        if hit is not None and now - hit[1] < self._ttl_ms:
+            return hit[0]
+        _cols, rows = store.query(sql, params)
+        n = int(rows[0][0] or 0) if rows else 0
+        if len(self._seen) >= self._max:
+            self._seen.clear()
+        self._seen[key] = (n, now)
+        return n
+
+
+def run(
+    store: EventStore, query: Query, *, exact_limit: int = EXACT_COUNT_LIMIT, sizes: RangeSizes | None = None
+) -> Result:
     dialect = for_store(store.dialect)
     if dialect.name == "duckdb":
-        sql, params = compile_range_size(query)
-        _cols, rows = store.query(sql, params)
-        if rows and int(rows[0][0] or 0) > exact_limit:
+        n = (sizes or RangeSizes(lambda: 0, ttl_ms=0)).count(store, query)
+        if n > exact_limit:
             dialect = dataclasses.replace(dialect, approximate=True)
     result = _run_main(store, dialect, query)
     if query.comparison is not None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from footfall.query.model import EVENT_PROPS, FILTER_OPS, METRICS, TIME_DIMENSIONS, VISIT_PROPS
+from footfall.query.model import EVENT_PROPS, FILTER_OPS, METRICS, PROP_KEYS_DIMENSION, TIME_DIMENSIONS, VISIT_PROPS
 
 
 @functools.cache
 def query_schema() -> dict[str, Any]:
     dimension = {
         "oneOf": [
-            {"type": "string", "enum": [*TIME_DIMENSIONS, *(f"event:{p}" for p in EVENT_PROPS)]},
+            {"type": "string", "enum": [*TIME_DIMENSIONS, *(f"event:{p}" for p in EVENT_PROPS), PROP_KEYS_DIMENSION]},
             {"type": "string", "enum": [f"visit:{p}" for p in VISIT_PROPS]},
             {"type": "string", "pattern": "^event:props:.+$"},
         ]

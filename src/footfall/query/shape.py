@@ -23,6 +23,11 @@ _INT_METRICS = frozenset(
 _DEVICES = {"desktop": "Desktop", "mobile": "Mobile", "tablet": "Tablet"}
 # Changes shown as a difference in points, not a percentage (Plausible's comparisons).
 _POINT_CHANGE = frozenset({"bounce_rate", "conversion_rate", "group_conversion_rate", "percentage"})
+# Sub-day buckets: their label format and length.
+_CLOCK_BUCKETS = {
+    "minute": ("%Y-%m-%d %H:%M:00", dt.timedelta(minutes=1)),
+    "hour": ("%Y-%m-%d %H:00:00", dt.timedelta(hours=1)),
+}
 
 
 def inspect(value: Any) -> str:
@@ -52,8 +57,8 @@ def change(metric: str, previous: Any, current: Any) -> Any:
 def _bucket_label(value: Any, granularity: str | None, first_day: dt.date) -> str:
     if isinstance(value, str):
         return value
-    if granularity == "hour":
-        return value.strftime("%Y-%m-%d %H:00:00")  # type: ignore[no-any-return]
+    if granularity in _CLOCK_BUCKETS:
+        return value.strftime(_CLOCK_BUCKETS[granularity][0])  # type: ignore[no-any-return]
     day = value.date() if isinstance(value, dt.datetime) else value
     if granularity == "week" and day < first_day:
         day = first_day  # a week that began before the range is labelled by the range's first day
@@ -84,13 +89,16 @@ def time_labels(query: Query) -> list[str]:
     tz = zoneinfo.ZoneInfo(query.timezone)
     first, last = r.first_local.astimezone(tz), r.last_local.astimezone(tz)
     labels: list[str] = []
-    if granularity == "hour":
-        at = r.start.replace(minute=0, second=0, microsecond=0)
+    if granularity in _CLOCK_BUCKETS:
+        fmt, step = _CLOCK_BUCKETS[granularity]
+        at = r.start.replace(second=0, microsecond=0)
+        if granularity == "hour":
+            at = at.replace(minute=0)
         while at < r.end:
-            label = at.astimezone(tz).strftime("%Y-%m-%d %H:00:00")
+            label = at.astimezone(tz).strftime(fmt)
             if not labels or labels[-1] != label:
                 labels.append(label)
-            at += dt.timedelta(hours=1)
+            at += step
         return labels
     day = first.date()
     if granularity == "week":

@@ -12,6 +12,16 @@ function niceMax(value) {
   return 10 * step;
 }
 
+// For counts: four whole-number steps (a realtime minute has a visitor or two, not 0.25 of one).
+function wholeMax(value) {
+  const quarter = Math.max(value / 4, 1);
+  const scale = 10 ** Math.floor(Math.log10(quarter));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    if (m * scale >= quarter && Number.isInteger(m * scale)) return 4 * m * scale;
+  }
+  return 40 * scale;
+}
+
 function shortLabel(label, interval) {
   if (interval === "hour" || interval === "minute") return label.slice(11, 16);
   if (interval === "month") {
@@ -29,7 +39,7 @@ function longLabel(label, interval) {
 }
 
 // points: [{label, value}], format: value -> text.
-export function drawChart(container, points, { interval, metricLabel, format }) {
+export function drawChart(container, points, { interval, metricLabel, format, whole = false }) {
   clear(container);
   if (!points.length) {
     container.append(h("p", { class: "muted chart-empty" }, "No data for this range."));
@@ -38,7 +48,8 @@ export function drawChart(container, points, { interval, metricLabel, format }) 
   const width = Math.max(container.clientWidth || 600, 280);
   const innerW = width - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
-  const max = niceMax(Math.max(...points.map((p) => p.value || 0)));
+  const top = Math.max(...points.map((p) => p.value || 0));
+  const max = whole ? wholeMax(top) : niceMax(top);
   const x = (i) => PAD.left + (points.length === 1 ? innerW / 2 : (i * innerW) / (points.length - 1));
   const y = (v) => PAD.top + innerH - ((v || 0) / max) * innerH;
 

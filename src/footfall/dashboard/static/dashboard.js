@@ -30,6 +30,11 @@ function available(metric, filters) {
   return !(SESSION_METRICS.includes(metric) && eventFiltered);
 }
 
+// The metric the chart shows: the realtime view has only its own few.
+function chartMetric(period) {
+  return period.realtime && !REALTIME_STATS.includes(state.metric) ? "visitors" : state.metric;
+}
+
 // -- state in the URL ---------------------------------------------------------------------------
 
 function readState() {
@@ -46,7 +51,8 @@ function readState() {
     filters = [];
   }
   const period = PERIODS.some(([key]) => key === params.get("period")) ? params.get("period") : "30d";
-  const props = (params.get("props") || "").split(",").map((p) => p.trim()).filter(Boolean).slice(0, 10);
+  // The custom property shown in the events panel (`props` was its older, comma-separated name).
+  const prop = (params.get("prop") || (params.get("props") || "").split(",")[0]).trim().slice(0, 300);
   return {
     period,
     from: validDay(params.get("from")) ? params.get("from") : "",
@@ -54,7 +60,7 @@ function readState() {
     interval: params.get("interval") || "",
     metric: STATS.some((st) => st.metric === params.get("metric")) ? params.get("metric") : "visitors",
     filters,
-    props,
+    prop,
   };
 }
 
@@ -70,7 +76,7 @@ function writeState() {
   if (state.interval) params.set("interval", state.interval);
   if (state.metric !== "visitors") params.set("metric", state.metric);
   if (state.filters.length) params.set("filters", JSON.stringify(state.filters));
-  if (state.props.length) params.set("props", state.props.join(","));
+  if (state.prop) params.set("prop", state.prop);
   window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
 }
 
@@ -97,12 +103,12 @@ const dashboard = {
     state.filters = state.filters.slice(-MAX_FILTERS);
     refresh();
   },
-  addPropKey(name) {
-    if (!state.props.includes(name)) state.props.push(name);
-    panels.events.setPropKeys(state.props);
-    panels.events.active = `prop:${name}`;
+  selectedProp() {
+    return state.prop;
+  },
+  selectProp(name) {
+    state.prop = name;
     writeState();
-    panels.events.load();
   },
 };
 
@@ -110,7 +116,7 @@ const panels = {};
 for (const key of ["pages", "sources", "locations", "devices", "events"]) {
   panels[key] = new Panel(key, document.getElementById(`panel-${key}`), dashboard);
 }
-panels.events.setPropKeys(state.props);
+if (state.prop) panels.events.active = "props";
 
 // -- controls -------------------------------------------------------------------------------------
 
@@ -206,7 +212,7 @@ async function loadTopStats(period) {
   const previous = pick(before);
   clear(box);
   stats.forEach((st) => {
-    const selected = st.metric === state.metric;
+    const selected = st.metric === chartMetric(period);
     const usable = st.metric in values;
     box.append(
       h(
@@ -216,7 +222,7 @@ async function loadTopStats(period) {
           class: selected ? "stat selected" : "stat",
           "aria-pressed": selected ? "true" : "false",
           "data-metric": st.metric,
-          disabled: period.realtime || !usable ? true : null,
+          disabled: usable ? null : true,
           title: usable ? null : "Not available with the current filters",
           onclick: () => {
             state.metric = st.metric;
@@ -241,28 +247,22 @@ async function loadChart(period) {
   const chart = document.getElementById("chart");
   const title = document.getElementById("chart-title");
   const options = intervalsFor(period);
-  if (period.realtime) {
-    // The stats API's finest bucket is an hour; the realtime view shows its panels instead.
-    chart.hidden = true;
-    intervalSelect.hidden = true;
-    title.textContent = "Last 30 minutes, refreshed every 15 seconds";
-    return;
-  }
-  chart.hidden = false;
   intervalSelect.hidden = options.length < 2;
   if (!options.includes(state.interval)) state.interval = options[0];
   clear(intervalSelect);
   for (const option of options) intervalSelect.append(h("option", { value: option }, `By ${option}`));
   intervalSelect.value = state.interval;
   if (!available(state.metric, state.filters)) state.metric = "visitors";
-  const stat = STATS.find((st) => st.metric === state.metric);
-  title.textContent = `${stat.label} by ${state.interval}`;
+  const stat = STATS.find((st) => st.metric === chartMetric(period));
+  title.textContent = period.realtime
+    ? `${stat.label} per minute, last 30 minutes (refreshed every 15 seconds)`
+    : `${stat.label} by ${state.interval}`;
   // Views per visit has no time breakdown in the API; it is pageviews over visits per bucket.
-  const ratio = state.metric === "views_per_visit";
+  const ratio = stat.metric === "views_per_visit";
   chart.setAttribute("aria-busy", "true");
   const data = await query(
     {
-      metrics: ratio ? ["pageviews", "visits"] : [state.metric],
+      metrics: ratio ? ["pageviews", "visits"] : [stat.metric],
       date_range: period.range,
       dimensions: [`time:${state.interval}`],
       filters: state.filters,
@@ -274,7 +274,8 @@ async function loadChart(period) {
   const byLabel = new Map(data.results.map((r) => [String(r.dimensions[0]), value(r.metrics)]));
   const labels = (data.meta && data.meta.time_labels) || [...byLabel.keys()];
   const points = labels.map((label) => ({ label: String(label), value: byLabel.get(String(label)) ?? 0 }));
-  lastChart = [points, { interval: state.interval, metricLabel: stat.label, format: stat.format }];
+  const whole = ["visitors", "visits", "pageviews"].includes(stat.metric);
+  lastChart = [points, { interval: state.interval, metricLabel: stat.label, format: stat.format, whole }];
   drawChart(chart, ...lastChart);
 }
 

@@ -7,6 +7,7 @@ import { drawMap } from "./map.js";
 
 const LIMIT = 10;
 const EXPANDED_LIMIT = 100;
+const PROP_KEYS_LIMIT = 30;
 
 export const DIMENSION_LABELS = {
   "event:page": "Page",
@@ -67,6 +68,9 @@ const PANELS = {
       metrics: ["visitors", "events"],
       extraFilters: [["is_not", "event:name", ["pageview", "engagement"]]],
     },
+    // The property keys seen in the range (the API's `event:props` dimension), as chips; then
+    // the values of the chosen one.
+    { key: "props", label: "Properties", dims: [], metrics: ["visitors", "events"], props: true },
   ],
 };
 
@@ -94,16 +98,6 @@ export class Panel {
     this.expanded = false;
   }
 
-  // Custom-event props: one tab per property key the owner asked for (kept in the URL).
-  setPropKeys(keys) {
-    if (this.key !== "events") return;
-    this.tabs = [...PANELS.events];
-    for (const k of keys) {
-      this.tabs.push({ key: `prop:${k}`, label: k, dims: [`event:props:${k}`], metrics: ["visitors", "events"], propKey: k });
-    }
-    if (!this.tabs.some((t) => t.key === this.active)) this.active = this.tabs[0].key;
-  }
-
   drawTabs() {
     clear(this.tabBar);
     for (const tab of this.tabs) {
@@ -126,15 +120,6 @@ export class Panel {
         ),
       );
     }
-    if (this.key === "events") {
-      const input = h("input", { class: "prop-input", placeholder: "+ property", "aria-label": "Show a property", maxlength: 64 });
-      const form = h("form", { class: "prop-form", onsubmit: (event) => {
-        event.preventDefault();
-        const name = input.value.trim();
-        if (name) this.dashboard.addPropKey(name);
-      } }, input);
-      this.tabBar.append(form);
-    }
   }
 
   async load() {
@@ -143,6 +128,10 @@ export class Panel {
     const { range, filters, signal } = this.dashboard.queryContext();
     this.element.setAttribute("aria-busy", "true");
     try {
+      if (tab.props) {
+        await this.loadProps(tab, range, filters, signal);
+        return;
+      }
       const body = {
         metrics: tab.metrics,
         date_range: range,
@@ -160,6 +149,65 @@ export class Panel {
       clear(this.body).append(h("p", { class: "error" }, error.message));
     } finally {
       this.element.setAttribute("aria-busy", "false");
+    }
+  }
+
+  // First the keys, then the breakdown of the chosen key's values (events that carry it).
+  async loadProps(tab, range, filters, signal) {
+    const keys = await query(
+      { metrics: ["visitors"], date_range: range, dimensions: ["event:props"], filters, pagination: { limit: PROP_KEYS_LIMIT } },
+      signal,
+    );
+    // Only keys the API can break down by (`event:props:<key>` takes 1 to 300 characters).
+    const seen = keys.results.filter((r) => /^[\s\S]{1,300}$/.test(String(r.dimensions[0])));
+    const names = seen.map((r) => String(r.dimensions[0]));
+    const wanted = this.dashboard.selectedProp();
+    const name = names.includes(wanted) ? wanted : names[0];
+    if (name === undefined) {
+      clear(this.body).append(h("p", { class: "muted empty" }, "No custom properties in this range."));
+      return;
+    }
+    const dim = `event:props:${name}`;
+    const data = await query(
+      {
+        metrics: tab.metrics,
+        date_range: range,
+        dimensions: [dim],
+        filters: [...filters, ["is_not", dim, ["(none)"]]],
+        pagination: { limit: this.expanded ? EXPANDED_LIMIT : LIMIT },
+      },
+      signal,
+    );
+    this.drawRows({ ...tab, dims: [dim], propKey: name }, data.results);
+    const chips = h("div", { class: "prop-keys", role: "group", "aria-label": "Property" });
+    for (const [i, key] of names.entries()) {
+      const selected = key === name;
+      const visitors = seen[i].metrics[0];
+      chips.append(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "prop-key",
+            "aria-pressed": selected ? "true" : "false",
+            title: `${key}: ${exact(visitors)} visitor${visitors === 1 ? "" : "s"}`,
+            onclick: () => {
+              if (selected) return;
+              this.dashboard.selectProp(key);
+              this.expanded = false;
+              this.refocus = true;
+              this.load();
+            },
+          },
+          key,
+        ),
+      );
+    }
+    this.body.prepend(chips);
+    if (this.refocus) {
+      // Keep the keyboard where it was: on the chip just chosen, drawn anew.
+      this.refocus = false;
+      chips.querySelector("[aria-pressed=true]").focus();
     }
   }
 
