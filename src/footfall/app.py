@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import time
@@ -182,6 +183,11 @@ class Footfall:
                     log.exception("startup failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                # What exists now (modules, parser tables, the geo reader, caches) lives as long as
+                # the server: frozen, it is no longer rescanned by every full garbage collection
+                # (~30 ms holding the GIL for ~100k objects, a latency spike at any load).
+                gc.collect()
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.shutdown()

@@ -29,13 +29,11 @@ class Request:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         # Header names are lower-case in ASGI; the first value of a repeated header wins, as in
-        # Plausible's IP derivation, which only looks at the first value.
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1")
-            if name not in headers:
-                headers[name] = raw_value.decode("latin-1")
-        self.headers = headers
+        # Plausible's IP derivation, which only looks at the first value (read in reverse, the
+        # first one is written last; ASGI allows any iterable, hence the list).
+        self.headers: dict[str, str] = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(list(scope["headers"]))
+        }
         self.query_string: bytes = scope.get("query_string", b"")
         self.body = b""
         self._cookies: dict[str, str] | None = None

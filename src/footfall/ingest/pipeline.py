@@ -27,7 +27,7 @@ class Work:
     hit: Hit
     site: Site | None = None
     event: Event | None = None
-    previous_visitor_id: int | None = None
+    previous_salt: bytes | None = None  # yesterday's, to find a visit begun before the rotation
     session: LiveSession | None = None
 
 
@@ -39,11 +39,9 @@ class Outcome:
     site: Site | None
 
 
-def run(hit: Hit, ctx: Context, steps: Steps | None = None) -> Outcome:
-    from footfall.ingest.steps import PIPELINE
-
+def run(hit: Hit, ctx: Context, steps: Steps) -> Outcome:
     work = Work(hit)
-    for _name, step in PIPELINE if steps is None else steps:
+    for _name, step in steps:
         reason = step(work, ctx)
         if reason is not None:
             ctx.metrics.dropped(work.site.domain if work.site else "", reason)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from footfall.ingest import pipeline
 from footfall.ingest.buffer import WriteBuffer
 from footfall.ingest.context import Context
+from footfall.ingest.steps import PIPELINE
 from footfall.model import Hit
 
 
@@ -25,7 +26,7 @@ class Ingestor:
         if len(self.buffer) + incoming > self.buffer.max_rows:
             raise Overloaded
 
-    def ingest(self, hits: Iterable[Hit], steps: pipeline.Steps | None = None) -> list[pipeline.Outcome]:
+    def ingest(self, hits: Iterable[Hit], steps: pipeline.Steps = PIPELINE) -> list[pipeline.Outcome]:
         """Run each hit through `steps` (a dialect's own pipeline) or the shared one."""
         outcomes = []
         for hit in hits:

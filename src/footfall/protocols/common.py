@@ -26,6 +26,8 @@ def decode_json(body: bytes) -> Any:
 def clean_ip(value: str) -> str:
     """Plausible's clean-up: strip a port after IPv4 or `]`, then the brackets. No validation."""
     value = value.strip()
+    if ":" not in value and "[" not in value and "]" not in value:
+        return value  # a bare IPv4 address, the common case: nothing to strip
     m = _V4_PORT.match(value) or _BRACKET_PORT.match(value)
     if m:
         value = m.group(1)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -92,6 +92,8 @@ def _prop_string(value: Any) -> str:
 
 def _props(raw: Any, name: str, pathname: str) -> tuple[dict[str, str], bool]:
     """Plausible's props rules (§1.5); returns (props, within byte limits)."""
+    if not raw and name not in SYSTEM_GOALS_WITH_PATH:
+        return {}, True  # most events send no props: skip the sorting and byte checks
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)

@@ -72,10 +72,15 @@ def _unb64(text: str) -> bytes:
 
 class TokenSigner:
     def __init__(self, secret: bytes) -> None:
-        self._secret = secret
+        # Keyed once; each MAC copies it. `hmac.digest(secret, ...)` redoes the key schedule and
+        # looks the digest up by name on every call, and it releases the GIL, so during a flush
+        # every request handed the interpreter to the writer thread and waited to get it back.
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)
 
     def _mac(self, signing_input: bytes) -> bytes:
-        return hmac.digest(self._secret, signing_input, "sha256")
+        mac = self._keyed.copy()
+        mac.update(signing_input)
+        return mac.digest()
 
     def sign(self, claims: TokenClaims) -> str:
         signing_input = _HEADER + b"." + _b64(_encoder.encode(claims))

@@ -43,7 +43,7 @@ class DuckDBStore:
     dialect = "duckdb"
 
     def __init__(
-        self, path: Path | str, *, read_only: bool = False, threads: int = 2, memory_limit: str = "256MB"
+        self, path: Path | str, *, read_only: bool = False, threads: int = 2, memory_limit: str = "128MB"
     ) -> None:
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True)
