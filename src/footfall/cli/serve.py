@@ -60,8 +60,8 @@ def serve(**flags: Any) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_cleanly)
     # The writer thread converts each batch to Arrow while holding the GIL; with the default 5 ms
-    # switch interval a request arriving then waits up to 5 ms per hand-over. 0.5 ms keeps the
-    # event loop responsive (measured in bench/BENCHMARKS.md) at a small switching cost.
+    # switch interval a request arriving then waits up to 5 ms per hand-over. 0.5 ms hands the
+    # interpreter back to the event loop sooner, at a small switching cost (not measured alone).
     sys.setswitchinterval(0.0005)
     try:
         uvicorn.run(
