@@ -2,57 +2,21 @@
 -- Usage: wrk -t1 -c64 -d10s -s bench/plausible.lua http://127.0.0.1:PORT/api/event
 -- Set RATE (requests/s over all connections) and CONNS to pace the load for latency runs.
 
-local uas = {
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-  "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-  "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-  "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
-}
-local refs = {
-  "null", "\"https://www.google.com/\"", "\"https://news.ycombinator.com/item?id=1\"", "\"https://t.co/abc\"",
-  "\"https://www.reddit.com/r/selfhosted/\"", "\"https://duckduckgo.com/\"", "null", "null",
-}
-local paths = {}
-for i = 1, 500 do paths[i] = "/docs/page-" .. i end
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+common.install(64)
 
 local counter = 0
-local rate = tonumber(os.getenv("RATE") or "0")
-local conns = tonumber(os.getenv("CONNS") or "64")
 
 function request()
   counter = counter + 1
   local n = counter
-  -- Zipf-like: low page numbers far more often than high ones.
-  local path = paths[math.floor(500 ^ math.random()) ]
-  local ip = string.format("%d.%d.%d.%d", 11 + n % 200, (n * 7) % 250, (n * 13) % 250, 1 + (n * 31) % 250)
+  local ref = common.pick(common.refs, n)
   local body = string.format(
     '{"n":"pageview","u":"https://example.com%s?utm_source=%s","d":"example.com","r":%s}',
-    path, (n % 10 == 0) and "newsletter" or "", refs[1 + n % #refs])
+    common.path(), (n % 10 == 0) and "newsletter" or "", ref == "" and "null" or '"' .. ref .. '"')
   return wrk.format("POST", nil, {
     ["Content-Type"] = "text/plain",
-    ["User-Agent"] = uas[1 + n % #uas],
-    ["X-Forwarded-For"] = ip,
+    ["User-Agent"] = common.pick(common.uas, n),
+    ["X-Forwarded-For"] = common.ip(n),
   }, body)
-end
-
-function delay()
-  if rate > 0 then return math.floor(1000 * conns / rate) end
-  return 0
-end
-
-local non2xx = 0
-function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
-end
-
-function done(summary, latency, requests)
-  io.write(string.format("JSON {\"requests\":%d,\"duration_us\":%d,\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f," ..
-    "\"errors_connect\":%d,\"errors_read\":%d,\"errors_write\":%d,\"errors_status\":%d,\"errors_timeout\":%d}\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout))
 end
