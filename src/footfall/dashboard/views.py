@@ -107,6 +107,13 @@ class Dashboard:
     def _site(self, ref: str) -> Site | None:
         return self.app.meta.find_site(ref) if ref and len(ref) <= 253 else None
 
+    def _site_or_missing(self, ref: str, hint: str = "It may have been deleted.") -> Site | Response:
+        """The site, or the "No such site" page every owner action answers with."""
+        site = self._site(ref)
+        if site is None:
+            return html_page(pages.message_page("No such site", hint, "/sites"), 404)
+        return site
+
     # -- sign in -----------------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
@@ -209,9 +216,9 @@ class Dashboard:
     async def confirm_delete(self, request: Request) -> Response:
         if self.user(request) is None:
             return redirect("/login")
-        site = self._site(request.query_params().get("site", ""))
-        if site is None:
-            return html_page(pages.message_page("No such site", "It may have been deleted.", "/sites"), 404)
+        site = self._site_or_missing(request.query_params().get("site", ""))
+        if isinstance(site, Response):
+            return site
         return html_page(pages.confirm_delete_page(site, self.csrf.token(request.cookies.get(SESSION_COOKIE, ""))))
 
     async def delete_site(self, request: Request) -> Response:
@@ -219,9 +226,9 @@ class Dashboard:
         if isinstance(checked, Response):
             return checked
         _user, form = checked
-        site = self._site(form.get("site", ""))
-        if site is None:
-            return html_page(pages.message_page("No such site", "It may have been deleted.", "/sites"), 404)
+        site = self._site_or_missing(form.get("site", ""))
+        if isinstance(site, Response):
+            return site
         if normalize_domain(form.get("confirm", "")) != site.domain:
             return redirect(f"/sites/delete?site={quote(site.id)}")
         self.shares.revoke_site(site.id)
@@ -234,9 +241,9 @@ class Dashboard:
         if isinstance(checked, Response):
             return checked
         _user, form = checked
-        site = self._site(form.get("site", ""))
-        if site is None:
-            return html_page(pages.message_page("No such site", "It may have been deleted.", "/sites"), 404)
+        site = self._site_or_missing(form.get("site", ""))
+        if isinstance(site, Response):
+            return site
         try:
             self.shares.create(site.id, form.get("label", ""))
         except TooManyLinks as exc:
@@ -256,9 +263,9 @@ class Dashboard:
     async def site_dashboard(self, request: Request) -> Response:
         if self.user(request) is None:
             return redirect("/login")
-        site = self._site(request.query_params().get("site", ""))
-        if site is None:
-            return html_page(pages.message_page("No such site", "Add it on the sites page.", "/sites"), 404)
+        site = self._site_or_missing(request.query_params().get("site", ""), "Add it on the sites page.")
+        if isinstance(site, Response):
+            return site
         csrf = self.csrf.token(request.cookies.get(SESSION_COOKIE, ""))
         return html_page(pages.dashboard_page(site, csrf=csrf, attribution=self.app.geo.attribution))
 

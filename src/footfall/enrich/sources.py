@@ -68,6 +68,13 @@ def package_file(package: str, name: str) -> Path | None:
 
 def referrer_host(referrer: str) -> tuple[str, str, str] | None:
     """(scheme, host, path) of an absolute referrer URL, lower-case scheme and host; None if unparsable."""
+    # Referrers repeat, and parsing costs ~1 µs on the ingestion path; long ones skip the cache so
+    # a flood of unique huge strings cannot fill memory.
+    return _referrer_host(referrer) if len(referrer) <= 2048 else _referrer_host.__wrapped__(referrer)
+
+
+@lru_cache(maxsize=8192)
+def _referrer_host(referrer: str) -> tuple[str, str, str] | None:
     text = referrer.strip()
     if not text:
         return None

@@ -21,7 +21,7 @@ class Geo(Protocol):
 
 
 class SpamCheck(Protocol):
-    def __contains__(self, host: object) -> bool: ...
+    def is_spam_referrer(self, referrer_url: str) -> bool: ...
 
 
 class Metrics:

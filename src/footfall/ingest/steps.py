@@ -6,7 +6,6 @@ Each step reads the hit, fills the event, and returns None or a DropReason.
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from footfall.enrich import bots
 from footfall.enrich.channels import channel
@@ -57,23 +56,9 @@ def find_site(w: Work, ctx: Context) -> DropReason | None:
     return None
 
 
-@lru_cache(maxsize=8192)
-def referrer_host(referrer: str) -> str:
-    # Cached like _campaign: referrers repeat, and urlsplit + .hostname cost ~1 µs each time.
-    if not referrer:
-        return ""
-    try:
-        host = urlsplit(referrer.strip()).hostname or ""
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
-
-
 def drop_spam_referrer(w: Work, ctx: Context) -> DropReason | None:
-    host = referrer_host(w.hit.referrer)
-    if host and host in ctx.spam:
-        return DropReason.SPAM_REFERRER
-    return None
+    referrer = w.hit.referrer
+    return DropReason.SPAM_REFERRER if referrer and ctx.spam.is_spam_referrer(referrer) else None
 
 
 def drop_ignored_ip(w: Work, ctx: Context) -> DropReason | None:

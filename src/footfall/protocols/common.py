@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from footfall.enrich.sources import strip_www
+
+__all__ = ["SplitUrl", "clean_ip", "client_ip", "decode_json", "strip_www"]
+
 _json_decoder = msgspec.json.Decoder()
 
 _V4_PORT = re.compile(r"^(\d+\.\d+\.\d+\.\d+):\d+$")
@@ -94,8 +98,3 @@ class SplitUrl:
         except ValueError:
             self.ok = False
             self.scheme, self.host, self.path, self.query, self.fragment = "", None, "", "", None
-
-
-def strip_www(host: str) -> str:
-    host = host.strip()
-    return host[4:] if host.startswith("www.") else host
