@@ -178,3 +178,16 @@ def test_bad_serve_settings_fail_with_a_message(
     assert r.exit_code == 1
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_serve_refuses_a_database_another_process_holds(runner: CliRunner, tmp_path: Path) -> None:
+    from footfall.storage.duckdb import DuckDBStore
+
+    holder = DuckDBStore(tmp_path / "events.duckdb")  # e.g. a DuckDB shell left open on the file
+    try:
+        r = runner.invoke(cli, ["serve", "--data-dir", str(tmp_path)])
+    finally:
+        holder.close()
+    assert r.exit_code == 1
+    assert "lock" in r.output.lower()
+    assert "Traceback" not in r.output

@@ -28,6 +28,7 @@ from footfall.protocols.medama import MedamaEndpoint
 from footfall.protocols.plausible import PlausibleEndpoint
 from footfall.protocols.umami import UmamiEndpoint
 from footfall.settings import Settings
+from footfall.storage.backends import open_store
 from footfall.storage.base import EventStore
 from footfall.storage.meta import MetaStore
 
@@ -38,17 +39,6 @@ Clock = Callable[[], int]
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def open_store(settings: Settings, *, read_only: bool = False) -> EventStore:
-    if settings.storage == "duckdb":
-        from footfall.storage.duckdb import DuckDBStore
-
-        return DuckDBStore(
-            settings.data_path / "events.duckdb", read_only=read_only, memory_limit=settings.duckdb_memory_limit
-        )
-    # ClickHouse is the planned scale-out backend (DESIGN.md); until it exists, say so plainly.
-    raise ValueError(f"unknown storage backend {settings.storage!r}: only 'duckdb' is available")
 
 
 class Footfall:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import IO
-
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
+from typing import IO, TYPE_CHECKING
 
 from footfall.model import EVENT_COLUMNS
 from footfall.storage.base import EventStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = ("jsonl", "csv", "parquet")
 _BATCH = 50_000
@@ -54,6 +53,8 @@ def _jsonable(row: dict[str, object]) -> dict[str, object]:
 
 def _flatten_props(table: pa.Table) -> pa.Table:
     """CSV has no map type: props become a JSON object string."""
+    import pyarrow as pa
+
     idx = table.schema.get_field_index("props")
     props = [json.dumps(dict(v) if v else {}, ensure_ascii=False) for v in table.column(idx).to_pylist()]
     return table.set_column(idx, "props", pa.array(props, pa.string()))
@@ -73,6 +74,10 @@ def export_events(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     sql, params = _select(site_id, since_ms, until_ms)
     table = store.query_arrow(sql, params)
+    # Imported here: the server only needs pyarrow when someone exports.
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
     if fmt == "parquet":
         pq.write_table(table, out, compression="zstd")
     elif fmt == "csv":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,11 @@ def _open(backend: str, path: Path) -> EventStore:
         from footfall.storage.duckdb import DuckDBStore
 
         return DuckDBStore(path / "events.duckdb")
+    if backend == "duckdb-process":  # what `footfall serve` runs: the same store in a child process
+        from footfall.storage.duckdb import DuckDBStore
+        from footfall.storage.process import ProcessStore
+
+        return ProcessStore(functools.partial(DuckDBStore, path / "events.duckdb"))
     from footfall.storage.clickhouse import ClickHouseStore  # type: ignore[import-not-found]
 
     return ClickHouseStore(f"chdb://{path / 'ch'}")  # type: ignore[no-any-return]
@@ -30,8 +36,8 @@ def _backends() -> list[str]:
     try:
         import footfall.storage.clickhouse  # noqa: F401
     except ImportError:
-        return ["duckdb"]
-    return ["duckdb", "clickhouse"]
+        return ["duckdb", "duckdb-process"]
+    return ["duckdb", "duckdb-process", "clickhouse"]
 
 
 @pytest.fixture(params=_backends())

@@ -7,6 +7,7 @@ start, so only a user who can read the data directory can call these.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import io
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ def flush(app: Footfall) -> Handler:
     async def handler(request: Request) -> Response:
         if not _authorized(app, request):
             return json_response({"error": "unauthorized"}, 401)
-        ok = app.buffer.flush()
+        ok = await asyncio.to_thread(app.buffer.flush)
         return json_response({"flushed": ok}, 200 if ok else 503)
 
     return handler
@@ -51,9 +52,14 @@ def export(app: Footfall) -> Handler:
             until = parse_instant(params["until"]) if params.get("until") else None
         except ValueError as exc:
             return json_response({"error": f"bad date: {exc}"}, 400)
-        app.buffer.flush()
-        out = io.BytesIO()
-        export_events(app.store, site.id, fmt, out, since_ms=since, until_ms=until)
-        return Response(200, out.getvalue(), _CONTENT_TYPES[fmt])
+
+        def run() -> bytes:
+            app.buffer.flush()
+            out = io.BytesIO()
+            export_events(app.store, site.id, fmt, out, since_ms=since, until_ms=until)
+            return out.getvalue()
+
+        # Off the event loop: waiting for the flush and reading every event would stall ingestion.
+        return Response(200, await asyncio.to_thread(run), _CONTENT_TYPES[fmt])
 
     return handler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from footfall.http import Handler, Request, Response, json_response
@@ -18,7 +19,8 @@ def health(app: Footfall) -> Handler:
     async def handler(request: Request) -> Response:
         checks = {}
         try:
-            app.store.query("SELECT 1")
+            # Off the event loop: the store may be busy (another process's lanes all in use).
+            await asyncio.to_thread(app.store.query, "SELECT 1")
             checks["storage"] = "ok"
         except Exception:
             checks["storage"] = "error"

@@ -45,7 +45,7 @@ def events_export(site: str, fmt: str, since: str | None, until: str | None, out
         found = meta_store(cfg.data_dir).find_site(site)
         if found is None:
             raise click.ClickException(f"no site {site!r} (footfall sites list)")
-        from footfall.app import open_store
+        from footfall.storage.backends import open_store
 
         if cfg.storage == "duckdb" and not (cfg.data_path / "events.duckdb").exists():
             return

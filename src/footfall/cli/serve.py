@@ -23,15 +23,15 @@ def serve(**flags: Any) -> None:
 
     from footfall.app import create_app
     from footfall.snippets import snippets
+    from footfall.storage.backends import open_store_process
 
     cfg = load(**flags)
     if cfg.storage == "duckdb" and running_server(cfg.data_path):
         raise click.ClickException(f"a Footfall server already runs on {cfg.data_dir} (see server.json)")
-    import duckdb
-
     try:
-        app = create_app(cfg)
-    except (ValueError, OSError, RuntimeError, duckdb.Error) as exc:
+        # The store runs in a child process, so its writes never pause request handling.
+        app = create_app(cfg, store=open_store_process(cfg))
+    except (ValueError, OSError, RuntimeError) as exc:
         # Bad settings, an unusable geo file, a database another process holds: say what, not a traceback.
         raise click.ClickException(str(exc)) from exc
     info_path = server_file(cfg.data_path)
@@ -59,9 +59,9 @@ def serve(**flags: Any) -> None:
     # restores these handlers and re-raises the signal: after a clean shutdown, exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_cleanly)
-    # The writer thread converts each batch to Arrow while holding the GIL; with the default 5 ms
-    # switch interval a request arriving then waits up to 5 ms per hand-over. 0.5 ms hands the
-    # interpreter back to the event loop sooner, at a small switching cost (not measured alone).
+    # The writer thread pickles each batch for the store process a chunk at a time, holding the
+    # interpreter lock; with the default 5 ms switch interval a request arriving then waits up to
+    # 5 ms per hand-over. 0.5 ms hands it back to the event loop sooner (not measured alone).
     sys.setswitchinterval(0.0005)
     try:
         uvicorn.run(
@@ -75,6 +75,7 @@ def serve(**flags: Any) -> None:
             http="auto",
         )
     finally:
+        app.store.close()  # after the lifespan's final flush: the child checkpoints and exits
         if info_path.exists():
             try:
                 if json.loads(info_path.read_text()).get("pid") == os.getpid():

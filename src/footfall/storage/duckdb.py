@@ -15,7 +15,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from footfall.storage.base import EVENT_SCHEMA, SESSION_SCHEMA, Row, rows_to_table
+from footfall.storage.arrow import EVENT_SCHEMA, SESSION_SCHEMA, rows_to_table
+from footfall.storage.base import Row
 
 _SQL_TYPES = {
     "string": "VARCHAR",
