@@ -52,6 +52,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def children(pid: int) -> list[int]:
+    """The server's child processes (the store process `footfall serve` starts)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def wrk(url: str, lua: Path, seconds: int, connections: int, rate: float = 0) -> dict[str, float]:
     env = {**os.environ, "RATE": str(int(rate)), "CONNS": str(connections)}
     out = subprocess.run(
@@ -161,6 +169,7 @@ def main() -> None:
                 for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout")
             ),
             "footfall_rss_mb": round(rss_mb(footfall.pid), 1),
+            "footfall_store_process_rss_mb": round(sum(rss_mb(c) for c in children(footfall.pid)), 1),
             "dropped": [line for line in metrics.splitlines() if line.startswith("footfall_events_dropped_total")],
             "accepted": [line for line in metrics.splitlines() if line.startswith("footfall_events_accepted_total")],
         }
