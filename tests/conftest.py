@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -73,3 +75,15 @@ def stored(app: Footfall, table: str = "events", where: str = "", params: tuple[
     assert app.buffer.flush()
     columns, rows = app.store.query(f"SELECT * FROM {table} {where} ORDER BY timestamp", params)
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def process_gone(pid: int, within_s: float = 10.0) -> bool:
+    """Whether process `pid` has exited (and been reaped) within `within_s` seconds."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

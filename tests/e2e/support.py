@@ -93,13 +93,14 @@ class FootfallServer:
             check=check,
         )
 
-    def start(self) -> FootfallServer:
+    def start(self, *, own_process_group: bool = False) -> FootfallServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "footfall", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=self.env,
+            start_new_session=own_process_group,  # as in a terminal: Ctrl-C reaches the whole group
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -1,13 +1,16 @@
-"""`footfall serve` as a real process: start-up output, export while running, SIGTERM flushes."""
+"""`footfall serve` as a real process: start-up output, export while running, SIGTERM and Ctrl-C flush."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import process_gone
 from support import FootfallServer
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +43,28 @@ def test_sigterm_stores_every_acknowledged_event(tmp_path: Path) -> None:
     assert not (server.data_dir / "server.json").exists()
     events = server.export("example.com")
     assert sorted(e["pathname"] for e in events) == sorted(f"/p{i}" for i in range(50))
+
+
+def test_ctrl_c_to_the_process_group_stores_every_acknowledged_event(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C signals the server and its store process alike; the store must outlive
+    the server's shutdown flush, then leave with it."""
+    server = FootfallServer(tmp_path / "data", FOOTFALL_FLUSH_INTERVAL_MS="60000")
+    server.cli("sites", "add", "example.com", "--data-dir", str(server.data_dir))
+    server.start(own_process_group=True)
+    assert server.proc is not None
+    pid = server.proc.pid
+    try:
+        (store_pid,) = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        assert all(send(server, f"/c{i}") == 202 for i in range(30))
+        os.killpg(os.getpgid(pid), signal.SIGINT)
+        out, _ = server.proc.communicate(timeout=30)
+    except BaseException:
+        server.stop()
+        raise
+    assert server.proc.returncode == 0, out
+    assert process_gone(store_pid)
+    events = server.export("example.com")
+    assert sorted(e["pathname"] for e in events) == sorted(f"/c{i}" for i in range(30))
 
 
 def test_start_up_prints_the_dashboard_and_snippet_and_export_works_while_running(tmp_path: Path) -> None:

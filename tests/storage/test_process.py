@@ -16,22 +16,13 @@ from footfall.storage.duckdb import DuckDBStore
 from footfall.storage.process import CHUNK_ROWS, ProcessStore, StoreError
 from storage.test_store_contract import SITE, T, event, session
 
+from conftest import process_gone
+
 
 def _store(path: Path) -> ProcessStore:
     store = ProcessStore(functools.partial(DuckDBStore, path / "events.duckdb"))
     store.migrate()
     return store
-
-
-def _gone(pid: int, within_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_an_unopenable_store_is_reported_with_the_childs_reason(tmp_path: Path) -> None:
@@ -108,7 +99,7 @@ def test_the_child_leaves_when_its_parent_dies_without_closing(tmp_path: Path) -
         "os._exit(0)\n"  # no atexit, no close: as if killed
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
-    assert _gone(int(out.stdout.strip()))
+    assert process_gone(int(out.stdout.strip()))
 
 
 def test_a_dead_child_is_replaced_and_nothing_committed_is_lost(tmp_path: Path) -> None:
