@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from footfall.model import EVENT_COLUMNS
 from footfall.storage.base import EventStore
@@ -13,7 +13,16 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = ("jsonl", "csv", "parquet")
+
+
+class Output(Protocol):
+    """Where an export goes: a file, stdout, or the admin endpoint's streaming sink."""
+
+    def write(self, data: Any, /) -> int: ...
+
+
 _BATCH = 50_000
+_JSON_SLICE = 1000
 
 
 def parse_instant(text: str) -> int:
@@ -64,7 +73,7 @@ def export_events(
     store: EventStore,
     site_id: str,
     fmt: str,
-    out: IO[bytes],
+    out: Output,
     *,
     since_ms: int | None = None,
     until_ms: int | None = None,
@@ -73,18 +82,37 @@ def export_events(
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     sql, params = _select(site_id, since_ms, until_ms)
-    table = store.query_arrow(sql, params)
     # Imported here: the server only needs pyarrow when someone exports.
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    if fmt == "parquet":
-        pq.write_table(table, out, compression="zstd")
-    elif fmt == "csv":
-        pa_csv.write_csv(_flatten_props(table), out)
-    else:
-        for batch in table.to_batches(_BATCH):
-            lines = [json.dumps(_jsonable(r), ensure_ascii=False, default=str) for r in batch.to_pylist()]
-            if lines:
-                out.write(("\n".join(lines) + "\n").encode())
-    return int(table.num_rows)
+    # A batch at a time, so an export of any size holds one batch in memory, not the site.
+    reader = store.query_batches(sql, params, _BATCH)
+    rows = 0
+    try:
+        if fmt == "parquet":
+            with pq.ParquetWriter(out, reader.schema, compression="zstd") as parquet:
+                for batch in reader:
+                    parquet.write_batch(batch)
+                    rows += batch.num_rows
+        elif fmt == "csv":
+            flat_schema = reader.schema.set(reader.schema.get_field_index("props"), pa.field("props", pa.string()))
+            with pa_csv.CSVWriter(out, flat_schema) as csv_out:
+                for batch in reader:
+                    csv_out.write_table(_flatten_props(pa.Table.from_batches([batch])))
+                    rows += batch.num_rows
+        else:
+            for batch in reader:
+                # Python objects cost far more than Arrow's columns: convert a slice at a time.
+                for start in range(0, batch.num_rows, _JSON_SLICE):
+                    part = batch.slice(start, _JSON_SLICE).to_pylist()
+                    out.write(
+                        (
+                            "".join(json.dumps(_jsonable(r), ensure_ascii=False, default=str) + "\n" for r in part)
+                        ).encode()
+                    )
+                rows += batch.num_rows
+    finally:
+        reader.close()
+    return rows

@@ -7,7 +7,7 @@ stays thin: no framework, one dict lookup to route, the body read once with a si
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 Scope = dict[str, Any]
@@ -111,6 +111,25 @@ class Response:
         raw.append((b"content-length", str(len(self.body)).encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
+
+
+class StreamingResponse(Response):
+    """A body sent as it is produced, in chunks (no content-length: the server sends it chunked)."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(
+        self, status: int, chunks: AsyncIterator[bytes], content_type: str, headers: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        super().__init__(status, b"", content_type, headers)
+        self.chunks = chunks
+
+    async def __call__(self, send: Send) -> None:
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        await send({"type": "http.response.start", "status": self.status, "headers": raw})
+        async for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def json_response(data: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Response:

@@ -151,10 +151,33 @@ def test_values_are_parameters_not_sql(store: EventStore) -> None:
     assert rows(store, "SELECT count(*) AS n FROM events WHERE site_id = ?", (SITE,)) == [{"n": 1}]
 
 
-def test_query_arrow(store: EventStore) -> None:
-    store.write([event(), event(name="Signup")], [])
-    table = store.query_arrow("SELECT name FROM events ORDER BY name")
-    assert table.column("name").to_pylist() == ["Signup", "pageview"]
+def test_query_batches_streams_the_result(store: EventStore) -> None:
+    store.write([event(timestamp=T + i, name=f"e{i:02d}") for i in range(25)], [])
+    reader = store.query_batches("SELECT name FROM events WHERE site_id = ? ORDER BY name", [SITE], 10)
+    batches = list(reader)
+    assert [b.num_rows for b in batches] == [10, 10, 5]
+    assert [n for b in batches for n in b.column(0).to_pylist()] == [f"e{i:02d}" for i in range(25)]
+
+
+def test_query_batches_of_nothing_still_has_the_schema(store: EventStore) -> None:
+    reader = store.query_batches("SELECT name, visitor_id FROM events WHERE site_id = ?", ["nobody"])
+    assert reader.schema.names == ["name", "visitor_id"]
+    assert sum(b.num_rows for b in reader) == 0
+
+
+def test_a_reader_closed_early_leaves_the_store_usable(store: EventStore) -> None:
+    store.write([event(timestamp=T + i) for i in range(100)], [])
+    for _ in range(8):  # more than any pool of read connections
+        reader = store.query_batches("SELECT * FROM events", (), 10)
+        next(iter(reader))
+        reader.close()
+    assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 100}]
+
+
+def test_a_failing_batch_query_raises(store: EventStore) -> None:
+    with pytest.raises(Exception, match="no_such_table"):
+        list(store.query_batches("SELECT * FROM no_such_table"))
+    assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 0}]
 
 
 def test_reads_run_while_writing(store: EventStore) -> None:

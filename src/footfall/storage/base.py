@@ -1,13 +1,13 @@
 """The narrow storage interface every event backend implements.
 
-Reports are compiled to SQL in query/ and run through `query`/`query_arrow`; backends never grow
+Reports are compiled to SQL in query/ and run through `query` (exports: `query_batches`); backends never grow
 one method per report. The same contract test suite (tests/storage/) runs against each backend.
 
 Contract:
 - `write(events, sessions)` is called by one writer at a time (the write buffer's thread). Events
   are appended. Sessions are upserted by session_id: the newest row for a session replaces the
   stored one. Either the whole batch is stored or none of it (no half-written rows).
-- `query` / `query_arrow` may be called from any thread, concurrently with `write`; they see every
+- `query` / `query_batches` may be called from any thread, concurrently with `write`; they see every
   batch whose `write` has returned.
 - Values are always passed as parameters (`?` placeholders), never formatted into SQL.
 """
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 Row = tuple[Any, ...]
 
+BATCH_ROWS = 50_000
+
 
 class EventStore(Protocol):
     dialect: str  # "duckdb" or "clickhouse": which SQL dialect query/ compiles to
@@ -32,6 +34,9 @@ class EventStore(Protocol):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]: ...
 
-    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table: ...
+    def query_batches(self, sql: str, params: Sequence[Any] = (), batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:
+        """The result a batch at a time (exports: memory stays bounded whatever the row count).
+        Read it to the end or close it: a backend may hold resources until then."""
+        ...
 
     def close(self) -> None: ...

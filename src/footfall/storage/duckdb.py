@@ -8,7 +8,7 @@ cursor per call, so they run concurrently with the writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from footfall.storage.arrow import EVENT_SCHEMA, SESSION_SCHEMA, rows_to_table
-from footfall.storage.base import Row
+from footfall.storage.base import BATCH_ROWS, Row
 
 _SQL_TYPES = {
     "string": "VARCHAR",
@@ -128,13 +128,21 @@ class DuckDBStore:
         finally:
             cur.close()
 
-    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+    def query_batches(self, sql: str, params: Sequence[Any] = (), batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:
         cur = self._db.cursor()
         try:
-            table: pa.Table = cur.sql(sql, params=list(params)).to_arrow_table()
-            return table
-        finally:
+            reader = cur.sql(sql, params=list(params)).to_arrow_reader(batch_rows)
+        except BaseException:
             cur.close()
+            raise
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from reader
+            finally:
+                cur.close()  # the cursor lives as long as its reader is read
+
+        return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
     def checkpoint(self) -> None:
         with self._write_lock:

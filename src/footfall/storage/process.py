@@ -16,6 +16,7 @@ it. It exits when its pipes close, which also covers a parent that died without 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import queue
 import signal
@@ -28,7 +29,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
-from footfall.storage.base import EventStore, Row
+from footfall.storage.base import BATCH_ROWS, EventStore, Row
 
 log = logging.getLogger("footfall.store")
 
@@ -63,8 +64,10 @@ def _serve_lane(store: EventStore, conn: Connection) -> None:
                 store.write(events, sessions)
             elif op == "query":
                 result = store.query(*args)
-            elif op == "query_arrow":
-                result = store.query_arrow(*args)
+            elif op == "query_batches":
+                if not _send_batches(conn, store.query_batches(*args)):
+                    return
+                continue
             elif op == "migrate":
                 store.migrate()
             else:
@@ -77,6 +80,25 @@ def _serve_lane(store: EventStore, conn: Connection) -> None:
             conn.send(answer)
         except (EOFError, OSError):
             return
+
+
+def _send_batches(conn: Connection, reader: Any) -> bool:
+    """A streamed answer: ("schema", s), then ("batch", b) per batch, then (True, None) or
+    (False, error). False when the parent is gone."""
+    try:
+        conn.send(("schema", reader.schema))
+        try:
+            for batch in reader:
+                conn.send(("batch", batch))
+        except Exception as exc:
+            conn.send((False, f"{type(exc).__name__}: {exc}"))
+        else:
+            conn.send((True, None))
+        return True
+    except (EOFError, OSError):
+        return False
+    finally:
+        reader.close()
 
 
 def _child_main(open_store: Callable[[], EventStore], write_conn: Connection, read_conns: list[Connection]) -> None:
@@ -229,9 +251,43 @@ class ProcessStore:
             result: tuple[list[str], list[Row]] = lane.call("query", sql, list(params))
             return result
 
-    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self._live().reader() as lane:
-            return lane.call("query_arrow", sql, list(params))
+    def query_batches(self, sql: str, params: Sequence[Any] = (), batch_rows: int = BATCH_ROWS) -> Any:
+        import pyarrow as pa  # only exports come here: the server loads pyarrow on first use
+
+        child = self._live()
+        lane = child.readers.get()
+        try:
+            lane.conn.send(("query_batches", (sql, list(params), batch_rows)))
+            first = lane.conn.recv()
+        except (EOFError, OSError) as exc:
+            child.readers.put(lane)
+            raise StoreError("the store process is gone") from exc
+        if first[0] is False:  # the query failed before its first row
+            child.readers.put(lane)
+            raise StoreError(first[1])
+
+        def batches() -> Iterator[Any]:
+            done = False
+            try:
+                while True:
+                    kind, value = lane.conn.recv()
+                    if kind == "batch":
+                        yield value
+                        continue
+                    done = True
+                    if kind is False:
+                        raise StoreError(value)
+                    return
+            except (EOFError, OSError) as exc:
+                raise StoreError("the store process is gone") from exc
+            finally:
+                if not done:  # closed early: read the rest so the lane is clean for the next caller
+                    with contextlib.suppress(EOFError, OSError):
+                        while lane.conn.recv()[0] == "batch":
+                            pass
+                child.readers.put(lane)
+
+        return pa.RecordBatchReader.from_batches(first[1], batches())
 
     def close(self) -> None:
         """Close the pipes; the child finishes, closes the store (a checkpoint) and exits."""
