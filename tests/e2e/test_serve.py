@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -65,6 +67,31 @@ def test_ctrl_c_to_the_process_group_stores_every_acknowledged_event(tmp_path: P
     assert process_gone(store_pid)
     events = server.export("example.com")
     assert sorted(e["pathname"] for e in events) == sorted(f"/c{i}" for i in range(30))
+
+
+def test_a_stalled_request_does_not_keep_sigterm_from_flushing(tmp_path: Path) -> None:
+    """A client that never finishes its request must not hold the shutdown (and its flush) hostage
+    until a supervisor's SIGKILL loses the buffered events."""
+    server = FootfallServer(tmp_path / "data", FOOTFALL_FLUSH_INTERVAL_MS="60000")
+    server.cli("sites", "add", "example.com", "--data-dir", str(server.data_dir))
+    server.start()
+    assert server.proc is not None
+    stalled = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        assert all(send(server, f"/s{i}") == 202 for i in range(10))
+        stalled.sendall(b'POST /api/event HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"n":')
+        time.sleep(0.3)  # the request is in the app, waiting for the rest of its body
+        started = time.monotonic()
+        os.kill(server.proc.pid, signal.SIGTERM)
+        out, _ = server.proc.communicate(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        stalled.close()
+        server.stop()
+    assert server.proc.returncode == 0, out
+    assert took < 20, f"shutdown took {took:.1f} s"
+    events = server.export("example.com")
+    assert sorted(e["pathname"] for e in events) == sorted(f"/s{i}" for i in range(10))
 
 
 def test_start_up_prints_the_dashboard_and_snippet_and_export_works_while_running(tmp_path: Path) -> None:

@@ -73,6 +73,10 @@ def serve(**flags: Any) -> None:
             lifespan="on",
             loop="auto",
             http="auto",
+            # Requests still open 10 s after SIGTERM (a stalled client, a long export) are cut
+            # off; then the lifespan shutdown flushes. Without it a single stalled client keeps
+            # the server up until a supervisor's SIGKILL loses every buffered event.
+            timeout_graceful_shutdown=10,
         )
     finally:
         app.store.close()  # after the lifespan's final flush: the child checkpoints and exits
