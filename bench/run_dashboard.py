@@ -16,25 +16,18 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from procs import free_port, wait_healthy
 
 PASSWORD = "bench-password-1"
 LOADED = "#dashboard[data-loaded]:not([data-loaded=''])"
 ELAPSED = "() => Number(document.getElementById('dashboard').dataset.loaded) - performance.timeOrigin"
 API_TIMES = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).map(e => e.duration)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def footfall(*args: str, stdin: str | None = None) -> str:
@@ -50,16 +43,8 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("footfall serve did not start")
+    wait_healthy(f"http://127.0.0.1:{port}/api/health", proc, seconds=60)
+    return proc
 
 
 def measure(url: str, site: str, repeat: int) -> dict[str, Any]:

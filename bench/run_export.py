@@ -14,26 +14,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from procs import children, free_port, status_mb, wait_healthy
 
 
 def main() -> None:
@@ -52,14 +38,12 @@ def main() -> None:
     )
     result: dict[str, object] = {"data_dir": args.data_dir, "site": args.site}
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        (store,) = [int(c) for c in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
-        result["rss_peak_mb_before"] = {"server": round(peak_mb(server.pid), 1), "store": round(peak_mb(store), 1)}
+        wait_healthy(f"http://127.0.0.1:{port}/api/health", server)
+        (store,) = children(server.pid)
+        result["rss_peak_mb_before"] = {
+            "server": round(status_mb(server.pid, "VmHWM"), 1),
+            "store": round(status_mb(store, "VmHWM"), 1),
+        }
         for fmt in args.formats.split(","):
             with tempfile.NamedTemporaryFile(suffix="." + fmt) as out:
                 start = time.perf_counter()
@@ -72,8 +56,8 @@ def main() -> None:
                 result[fmt] = {
                     "seconds": round(time.perf_counter() - start, 1),
                     "bytes": os.path.getsize(out.name),
-                    "rss_peak_mb_server": round(peak_mb(server.pid), 1),
-                    "rss_peak_mb_store": round(peak_mb(store), 1),
+                    "rss_peak_mb_server": round(status_mb(server.pid, "VmHWM"), 1),
+                    "rss_peak_mb_store": round(status_mb(store, "VmHWM"), 1),
                 }
     finally:
         os.kill(server.pid, signal.SIGTERM)

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,40 +23,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from procs import children, free_port, status_mb, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early: {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server not healthy: {url}")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    """The server's child processes (the store process `footfall serve` starts)."""
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def wrk(url: str, lua: Path, seconds: int, connections: int, rate: float = 0) -> dict[str, float]:
@@ -168,8 +136,8 @@ def main() -> None:
                 for r in v
                 for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout")
             ),
-            "footfall_rss_mb": round(rss_mb(footfall.pid), 1),
-            "footfall_store_process_rss_mb": round(sum(rss_mb(c) for c in children(footfall.pid)), 1),
+            "footfall_rss_mb": round(status_mb(footfall.pid), 1),
+            "footfall_store_process_rss_mb": round(sum(status_mb(c) for c in children(footfall.pid)), 1),
             "dropped": [line for line in metrics.splitlines() if line.startswith("footfall_events_dropped_total")],
             "accepted": [line for line in metrics.splitlines() if line.startswith("footfall_events_accepted_total")],
         }

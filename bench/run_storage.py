@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from procs import status_mb
+
 from footfall.app import create_app
 from footfall.model import Hit, Protocol, SiteKey
 from footfall.settings import Settings
@@ -44,13 +46,6 @@ REFS = [
 ]
 
 
-def rss_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def public_ip(v: int) -> str:
     """A spread of (mostly public) IPv4 addresses, so geo lookups touch the database as real traffic does."""
     h = (v * 2654435761) & 0xFFFFFFFF
@@ -74,8 +69,9 @@ def main() -> None:
     app = create_app(settings, clock=lambda: now[0], store=store)
     app.meta.add_site("example.com", now_ms=now[0])
     app.startup()
-    base_rss = rss_mb()
-    base_store_rss = rss_mb(pid=store.process.pid)
+    store_pid = store.process.pid
+    base_rss = status_mb()
+    base_store_rss = status_mb(store_pid)
     span_ms = 25 * 60_000
     step = span_ms / args.events
     t0 = time.perf_counter()
@@ -111,11 +107,11 @@ def main() -> None:
         "live_sessions": len(app.ctx.sessions),
         "pipeline_events_per_s": round(args.events / elapsed),
         "rss_mb_at_start": round(base_rss + base_store_rss, 1),
-        "rss_mb_after": round(rss_mb() + rss_mb(pid=store.process.pid), 1),
-        "rss_anon_mb_after": round(rss_mb("RssAnon") + rss_mb("RssAnon", store.process.pid), 1),
-        "rss_file_mb_after": round(rss_mb("RssFile") + rss_mb("RssFile", store.process.pid), 1),
-        "server_rss_mb_after": round(rss_mb(), 1),
-        "store_process_rss_mb_after": round(rss_mb(pid=store.process.pid), 1),
+        "rss_mb_after": round(status_mb() + status_mb(store_pid), 1),
+        "rss_anon_mb_after": round(status_mb(field="RssAnon") + status_mb(store_pid, "RssAnon"), 1),
+        "rss_file_mb_after": round(status_mb(field="RssFile") + status_mb(store_pid, "RssFile"), 1),
+        "server_rss_mb_after": round(status_mb(), 1),
+        "store_process_rss_mb_after": round(status_mb(store_pid), 1),
         "duckdb_memory_limit": args.memory_limit,
     }
     app.shutdown()

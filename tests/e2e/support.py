@@ -183,3 +183,17 @@ def chromium_page() -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def page_reached_from_a_link(pages: dict[str, tuple[str, bytes]], link: str) -> Iterator[Any]:
+    """Serve `pages` on 127.0.0.1 and a page on 127.0.0.2 whose link `#go` points at `link` on
+    them; yields a browser tab open on that referring page (click `#go` to arrive with a referrer)."""
+    with static_site(pages) as site:
+        referring = f'<!doctype html><html><body><a id=go href="{site}{link}">read</a>\n</body></html>'
+        with (
+            static_site({"/": ("text/html", referring.encode())}, host="127.0.0.2") as referrer,
+            chromium_page() as page,
+        ):
+            page.goto(referrer + "/")
+            yield page

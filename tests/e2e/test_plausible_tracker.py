@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FootfallServer, chromium_page, npm_package, static_site
+from support import FootfallServer, npm_package, page_reached_from_a_link
 
 pytestmark = pytest.mark.e2e
 
@@ -21,9 +21,6 @@ PAGE = """<!doctype html><html><head><title>Post</title></head><body>
     track('Signup', { props: { plan: 'pro', seats: '3' }, callback: (r) => { window.sent = r } }))
 </script></body></html>"""
 
-REFERRING_PAGE = """<!doctype html><html><body><a id=go href="%(target)s/blog/post?utm_campaign=spring">read</a>
-</body></html>"""
-
 
 def test_pageview_and_custom_event_from_the_real_tracker(tmp_path: Path) -> None:
     tracker = npm_package("@plausible-analytics/tracker@0.4.6") / "plausible.js"
@@ -33,14 +30,7 @@ def test_pageview_and_custom_event_from_the_real_tracker(tmp_path: Path) -> None
     try:
         page_html = (PAGE % {"api": server.url}).encode()
         pages = {"/blog/post": ("text/html", page_html), "/plausible.js": ("text/javascript", tracker.read_bytes())}
-        with (
-            static_site(pages) as site,
-            static_site(
-                {"/": ("text/html", (REFERRING_PAGE % {"target": site}).encode())}, host="127.0.0.2"
-            ) as referrer,
-            chromium_page() as page,
-        ):
-            page.goto(referrer + "/")
+        with page_reached_from_a_link(pages, "/blog/post?utm_campaign=spring") as page:
             with page.expect_response(lambda r: r.url.endswith("/api/event")) as pageview:
                 page.click("#go")
             assert pageview.value.status == 202

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from support import NPM_CACHE, FootfallServer, chromium_page, npm_package, static_site, unavailable
+from support import NPM_CACHE, FootfallServer, npm_package, page_reached_from_a_link, unavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -34,9 +34,6 @@ PAGE = """<!doctype html><html><head><title>Blog post</title>
 <script defer src="/script.js" data-website-id="%(website)s" data-host-url="%(api)s"></script>
 </head><body><h1>Post</h1>
 <button id=signup data-umami-event="signup" data-umami-event-plan="pro">Sign up</button>
-</body></html>"""
-
-REFERRING_PAGE = """<!doctype html><html><body><a id=go href="%(target)s/blog/post?utm_source=newsletter">read</a>
 </body></html>"""
 
 NODE_CLIENT = """
@@ -87,13 +84,7 @@ def test_the_real_umami_tracker_and_node_client(tmp_path: Path) -> None:
             "/blog/post": ("text/html", (PAGE % {"website": WEBSITE, "api": server.url}).encode()),
             "/script.js": ("text/javascript", tracker),
         }
-        with (
-            static_site(pages) as site,
-            static_site(
-                {"/": ("text/html", (REFERRING_PAGE % {"target": site}).encode())}, host="127.0.0.2"
-            ) as referrer,
-            chromium_page() as page,
-        ):
+        with page_reached_from_a_link(pages, "/blog/post?utm_source=newsletter") as page:
             answers: list[dict[str, Any]] = []
 
             def sent(response: Any) -> bool:
@@ -102,7 +93,6 @@ def test_the_real_umami_tracker_and_node_client(tmp_path: Path) -> None:
                 answers.append(response.json())
                 return True
 
-            page.goto(referrer + "/")
             with page.expect_response(sent) as pageview:
                 page.click("#go")
             assert pageview.value.status == 200

@@ -64,8 +64,7 @@ def test_ctrl_c_and_sigterm_do_not_stop_the_child(tmp_path: Path) -> None:
     """Ctrl-C reaches the whole process group; the parent must still flush through the child."""
     store = _store(tmp_path)
     try:
-        pid = store.pid
-        assert pid is not None
+        pid = store.process.pid
         os.kill(pid, signal.SIGINT)
         os.kill(pid, signal.SIGTERM)
         time.sleep(0.3)
@@ -95,7 +94,7 @@ def test_the_child_leaves_when_its_parent_dies_without_closing(tmp_path: Path) -
         "from footfall.storage.process import ProcessStore\n"
         f"s = ProcessStore(functools.partial(DuckDBStore, {str(tmp_path / 'events.duckdb')!r}))\n"
         "s.migrate()\n"
-        "print(s.pid, flush=True)\n"
+        "print(s.process.pid, flush=True)\n"
         "os._exit(0)\n"  # no atexit, no close: as if killed
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)

@@ -104,6 +104,17 @@ class Dashboard:
             return html_page(pages.message_page("Expired form", "Reload the page and try again.", "/sites"), 403)
         return user, form
 
+    async def _owner_site_form(self, request: Request) -> tuple[Site, dict[str, str]] | Response:
+        """An owner's form about one site (its `site` field): the site and the form, or the refusal."""
+        checked = await self._owner_form(request)
+        if isinstance(checked, Response):
+            return checked
+        _user, form = checked
+        site = self._site_or_missing(form.get("site", ""))
+        if isinstance(site, Response):
+            return site
+        return site, form
+
     def _site(self, ref: str) -> Site | None:
         return self.app.meta.find_site(ref) if ref and len(ref) <= 253 else None
 
@@ -222,13 +233,10 @@ class Dashboard:
         return html_page(pages.confirm_delete_page(site, self.csrf.token(request.cookies.get(SESSION_COOKIE, ""))))
 
     async def delete_site(self, request: Request) -> Response:
-        checked = await self._owner_form(request)
+        checked = await self._owner_site_form(request)
         if isinstance(checked, Response):
             return checked
-        _user, form = checked
-        site = self._site_or_missing(form.get("site", ""))
-        if isinstance(site, Response):
-            return site
+        site, form = checked
         if normalize_domain(form.get("confirm", "")) != site.domain:
             return redirect(f"/sites/delete?site={quote(site.id)}")
         self.shares.revoke_site(site.id)
@@ -237,13 +245,10 @@ class Dashboard:
         return redirect(f"/sites?deleted={quote(site.domain)}")
 
     async def create_share(self, request: Request) -> Response:
-        checked = await self._owner_form(request)
+        checked = await self._owner_site_form(request)
         if isinstance(checked, Response):
             return checked
-        _user, form = checked
-        site = self._site_or_missing(form.get("site", ""))
-        if isinstance(site, Response):
-            return site
+        site, form = checked
         try:
             self.shares.create(site.id, form.get("label", ""))
         except TooManyLinks as exc:

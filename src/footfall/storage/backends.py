@@ -17,16 +17,15 @@ def _check_backend(settings: Settings) -> None:
 
 def open_store(settings: Settings, *, read_only: bool = False) -> EventStore:
     _check_backend(settings)
-    if settings.storage == "duckdb":
-        from footfall.storage.duckdb import DuckDBStore
+    from footfall.storage.duckdb import DuckDBStore
 
-        return DuckDBStore(
-            settings.data_path / "events.duckdb", read_only=read_only, memory_limit=settings.duckdb_memory_limit
-        )
-    raise AssertionError(settings.storage)
+    return DuckDBStore(
+        settings.data_path / "events.duckdb", read_only=read_only, memory_limit=settings.duckdb_memory_limit
+    )
 
 
 def open_store_process(settings: Settings) -> ProcessStore:
-    """The store `serve` uses: the same backend, run by a child process (see storage/process.py)."""
+    """The store `serve` uses: the same backend, run by a child process (see storage/process.py).
+    The backend is checked here too, so a bad setting fails before a child is started."""
     _check_backend(settings)
     return ProcessStore(functools.partial(open_store, settings))

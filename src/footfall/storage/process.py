@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import logging
 import queue
 import signal
@@ -24,7 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
@@ -123,9 +124,14 @@ class _Lane:
         self.lock = threading.Lock()
 
     def call(self, op: str, *args: Any) -> Any:
+        return self.exchange([(op, args)])
+
+    def exchange(self, requests: Iterable[tuple[str, tuple[Any, ...]]]) -> Any:
+        """Send the requests, then read the one answer the last of them gets."""
         with self.lock:
             try:
-                self.conn.send((op, args))
+                for request in requests:
+                    self.conn.send(request)
                 ok, value = self.conn.recv()
             except (EOFError, OSError) as exc:
                 raise StoreError("the store process is gone") from exc
@@ -214,10 +220,6 @@ class ProcessStore:
     def process(self) -> subprocess.Popen[bytes]:
         return self._child.process
 
-    @property
-    def pid(self) -> int:
-        return self._child.process.pid
-
     def _live(self) -> _Child:
         child = self._child
         if child.process.poll() is None or self._closed:
@@ -233,18 +235,11 @@ class ProcessStore:
         self._live().writer.call("migrate")
 
     def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> None:
-        lane = self._live().writer
-        with lane.lock:
-            try:
-                for start in range(0, max(len(events), len(sessions)), CHUNK_ROWS):
-                    end = start + CHUNK_ROWS
-                    lane.conn.send(("rows", (list(events[start:end]), list(sessions[start:end]))))
-                lane.conn.send(("commit", ()))
-                ok, value = lane.conn.recv()
-            except (EOFError, OSError) as exc:
-                raise StoreError("the store process is gone") from exc
-        if not ok:
-            raise StoreError(value)
+        chunks = (
+            ("rows", (list(events[start : start + CHUNK_ROWS]), list(sessions[start : start + CHUNK_ROWS])))
+            for start in range(0, max(len(events), len(sessions)), CHUNK_ROWS)
+        )
+        self._live().writer.exchange(itertools.chain(chunks, [("commit", ())]))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
         with self._live().reader() as lane:
