@@ -29,7 +29,8 @@ def health(app: Footfall) -> Handler:
             checks["metadata"] = "ok"
         except Exception:
             checks["metadata"] = "error"
-        checks["writer"] = "ok" if app.started else "stopped"
+        # A store that refuses writes (a full disk) still answers reads: the writer tells.
+        checks["writer"] = "stopped" if not app.started else "failing" if app.buffer.failing else "ok"
         healthy = all(v == "ok" for v in checks.values())
         return json_response(checks, 200 if healthy else 503)
 

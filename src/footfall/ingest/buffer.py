@@ -45,7 +45,13 @@ class WriteBuffer:
         self._flushed_seq = 0
         self._requested_seq = 0
         self._stopping = False
+        self._failing = 0  # failed writes since the last one that succeeded
         self._thread: threading.Thread | None = None
+
+    @property
+    def failing(self) -> int:
+        """Failed writes since the last one that succeeded (health reports the writer failing)."""
+        return self._failing
 
     def __len__(self) -> int:
         return len(self._events) + self._in_flight
@@ -98,8 +104,14 @@ class WriteBuffer:
             return True
         try:
             self.store.write(events, sessions)
-        except Exception:
-            log.exception("storing %d events failed; keeping them for the next flush", len(events))
+        except Exception as exc:
+            # A full disk fails every retry, once a second: the first failure with its traceback,
+            # then one line each, so the log shows the outage without burying everything else.
+            if self._failing:
+                log.error("storing %d events failed again (%s); keeping them", len(events), exc)
+            else:
+                log.exception("storing %d events failed; keeping them for the next flush", len(events))
+            self._failing += 1
             self.metrics.flush_errors += 1
             with self._cond:
                 # Put them back in front, and merge sessions without overwriting newer states.
@@ -108,6 +120,9 @@ class WriteBuffer:
                     self._sessions.setdefault(row[1], row)
                 self._in_flight = 0
             return False
+        if self._failing:
+            log.warning("stored %d events after %d failed attempts", len(events), self._failing)
+            self._failing = 0
         self.metrics.flushed_rows += len(events)
         with self._cond:
             self._in_flight = 0
@@ -125,6 +140,8 @@ class WriteBuffer:
                     self._cond.notify_all()
                 if not self._events:
                     return
+        if self._events:
+            log.error("%d events could not be stored (see the errors above)", len(self._events))
 
     def _due(self, deadline: float) -> Callable[[], bool]:
         return lambda: (

@@ -7,6 +7,7 @@ cursor per call, so they run concurrently with the writer.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -38,6 +39,13 @@ def _ddl(table: str, schema: pa.Schema) -> str:
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, (_ddl("events", EVENT_SCHEMA), _ddl("sessions", SESSION_SCHEMA))),
 )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    # A COMMIT that failed (a full disk) has already ended the transaction, and ROLLBACK's own
+    # "no transaction is active" would replace the error that says why.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 class DuckDBStore:
@@ -84,7 +92,7 @@ class DuckDBStore:
                     con.execute("INSERT INTO schema_version VALUES (?)", [version])
                     con.execute("COMMIT")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    _rollback(con)
                     raise
 
     def schema_version(self) -> int:
@@ -112,7 +120,7 @@ class DuckDBStore:
                     con.execute("INSERT INTO sessions SELECT * FROM _ff_sessions")
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)
                 raise
             finally:
                 con.unregister("_ff_events")

@@ -74,10 +74,14 @@ class MetaStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # A COMMIT refused as busy leaves the transaction open, which would refuse every
+                # later BEGIN; one that hit a full disk was already rolled back by SQLite, and a
+                # ROLLBACK's own error would then replace the one that says why.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
             self._own_commits += 1
 
     def close(self) -> None:

@@ -297,6 +297,9 @@ class ProcessStore:
 def _main(fds: list[int]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A file-size limit (`ulimit -f`, systemd's LimitFSIZE) is then a failed write that the buffer
+    # retries, like a full disk, instead of a kill that restarts the child into the same wall.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     conns = [Connection(fd) for fd in fds]
     try:
         open_store = conns[0].recv()
