@@ -54,8 +54,27 @@ def test_store_expires_after_the_timeout() -> None:
     s = LiveSession(ev(), 1)
     store.put(s, T)
     assert store.get("s", 9, T + 30 * 60_000) is s
-    assert store.get("s", 9, T + 30 * 60_000 + 1) is None
+    assert store.get("s", 9, T + 30 * 60_000 + 1) is None  # past the timeout: never continued
+    assert len(store) == 1  # removed by the next expiry pass, at most a second later
+    assert store.get("s", 9, T + 30 * 60_000 + MemorySessionStore.EXPIRE_EVERY_MS) is None
     assert len(store) == 0
+
+
+def test_expiry_removes_only_the_visits_past_the_timeout() -> None:
+    store = MemorySessionStore(timeout_ms=10_000)
+    visits = []
+    for i in range(100):
+        s = LiveSession(ev(ts=T + i * 1000), i)
+        s.visitor_id = i
+        store.put(s, T + i * 1000)
+        visits.append(s)
+    for i in range(0, 100, 2):  # every other visit comes back: popped and put back at the end
+        visits[i].last_seen = T + 100_000 + i
+        store.put(visits[i], T + 100_000 + i)
+    store.get("s", -1, T + 105_000)  # expiry pass: visits last seen before 95 s are gone
+    assert len(store) == 50 + 3  # the returning ones, and the odd ones seen at 95 s or later
+    assert all(store.get("s", i, T + 105_000) is visits[i] for i in range(0, 100, 2))
+    assert [i for i in range(1, 100, 2) if store.get("s", i, T + 105_000)] == [95, 97, 99]
 
 
 def test_store_keeps_touched_visits() -> None:

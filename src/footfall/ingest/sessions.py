@@ -8,7 +8,6 @@ interface with an in-process implementation; peers of a multi-node deployment wo
 from __future__ import annotations
 
 import operator
-from collections import OrderedDict
 from typing import Any, Protocol
 
 from footfall.model import ENGAGEMENT, PAGEVIEW, SESSION_ATTRS, Event
@@ -25,6 +24,18 @@ def _intern_attrs(attrs: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(_attrs_intern) >= _ATTRS_INTERN_MAX:
         _attrs_intern.clear()
     return _attrs_intern.setdefault(attrs, attrs)
+
+
+# The same for the hostname and the entry and exit pages: each event brings its own copy of a
+# string that most visits share (a site's pages repeat), ~60 bytes per page kept per live visit.
+_PAGES_INTERN_MAX = 100_000
+_pages_intern: dict[str, str] = {}
+
+
+def _intern_page(page: str) -> str:
+    if len(_pages_intern) >= _PAGES_INTERN_MAX:
+        _pages_intern.clear()
+    return _pages_intern.setdefault(page, page)
 
 
 class LiveSession:
@@ -56,8 +67,8 @@ class LiveSession:
         self.start = event.timestamp
         self.timestamp = event.timestamp
         self.last_seen = event.timestamp
-        self.hostname = event.hostname if is_pageview else ""
-        self.entry_page = event.pathname if is_pageview else ""
+        self.hostname = _intern_page(event.hostname) if is_pageview else ""
+        self.entry_page = _intern_page(event.pathname) if is_pageview else ""
         self.exit_page = self.entry_page
         self.pageviews = 1 if is_pageview else 0
         self.events = 1
@@ -84,11 +95,12 @@ class LiveSession:
         is_pageview = event.name == PAGEVIEW
         self.timestamp = max(self.timestamp, event.timestamp)
         if is_pageview:
+            page = _intern_page(event.pathname)
             if not self.entry_page:
-                self.entry_page = event.pathname
+                self.entry_page = page
             if not self.hostname:
-                self.hostname = event.hostname
-            self.exit_page = event.pathname
+                self.hostname = _intern_page(event.hostname)
+            self.exit_page = page
             self.pageviews += 1
         self.events += 1
         if event.distinct_id:
@@ -156,32 +168,49 @@ class SessionStore(Protocol):
 
 
 class MemorySessionStore:
-    """In-process live visits, ordered by last activity so expiry pops from the front."""
+    """In-process live visits in a dict ordered by last activity, so expiry pops from the front.
+
+    A plain dict, not an OrderedDict (~50 bytes less per visit): `put` moves a visit to the end by
+    popping and reinserting it. That leaves a hole at the front of the dict's entry table until
+    the dict next resizes, which makes reaching the oldest visit cost a scan over the holes; so
+    expiry runs at most once a second (of event time), in one pass. `get` checks the timeout
+    itself, so a visit past it is never continued in between.
+    """
+
+    EXPIRE_EVERY_MS = 1000
 
     def __init__(self, timeout_ms: int = 30 * 60_000) -> None:
         self.timeout_ms = timeout_ms
-        self._live: OrderedDict[tuple[str, int], LiveSession] = OrderedDict()
+        # Keyed by the visitor id alone: it is a keyed hash of the site with the visitor, so a
+        # (site, visitor) tuple per visit (~56 bytes) would add nothing but memory. `get` still
+        # checks the site, for the ~1 in 10^8 chance that two sites' visitors share an id.
+        self._live: dict[int, LiveSession] = {}
+        self._next_expiry = -(2**63)
 
     def __len__(self) -> int:
         return len(self._live)
 
     def _expire(self, now_ms: int) -> None:
-        live = self._live
+        self._next_expiry = now_ms + self.EXPIRE_EVERY_MS
         cutoff = now_ms - self.timeout_ms
-        while live:
-            key, oldest = next(iter(live.items()))
-            if oldest.last_seen >= cutoff:
+        stale = []
+        for key, session in self._live.items():
+            if session.last_seen >= cutoff:
                 break
-            del live[key]
+            stale.append(key)
+        for key in stale:
+            del self._live[key]
 
     def get(self, site_id: str, visitor_id: int, now_ms: int) -> LiveSession | None:
-        self._expire(now_ms)
-        session = self._live.get((site_id, visitor_id))
-        if session is not None and now_ms - session.last_seen > self.timeout_ms:
+        if now_ms >= self._next_expiry:
+            self._expire(now_ms)
+        session = self._live.get(visitor_id)
+        if session is None or session.site_id != site_id or now_ms - session.last_seen > self.timeout_ms:
             return None
         return session
 
     def put(self, session: LiveSession, now_ms: int) -> None:
-        key = (session.site_id, session.visitor_id)
-        self._live[key] = session
-        self._live.move_to_end(key)
+        live = self._live
+        key = session.visitor_id
+        live.pop(key, None)
+        live[key] = session
