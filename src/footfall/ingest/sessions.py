@@ -8,34 +8,38 @@ interface with an in-process implementation; peers of a multi-node deployment wo
 from __future__ import annotations
 
 import operator
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from footfall.model import ENGAGEMENT, PAGEVIEW, SESSION_ATTRS, Event
 
 _session_attrs = operator.attrgetter(*SESSION_ATTRS)
 
+T = TypeVar("T")
+
+
+class _Interner:
+    """One shared copy per distinct value; bounded: cleared when it grows past `limit`."""
+
+    __slots__ = ("_table", "limit")
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._table: dict[Any, Any] = {}
+        self.limit = limit
+
+    def __call__(self, value: T) -> T:
+        table = self._table
+        if len(table) >= self.limit:
+            table.clear()
+        result: T = table.setdefault(value, value)
+        return result
+
+
 # Visits mostly share their attributes (the same browser, OS, country and source), so one tuple
-# serves them all: ~200 bytes less per live visit. Bounded: cleared when it grows past the limit.
-_ATTRS_INTERN_MAX = 100_000
-_attrs_intern: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _intern_attrs(attrs: tuple[Any, ...]) -> tuple[Any, ...]:
-    if len(_attrs_intern) >= _ATTRS_INTERN_MAX:
-        _attrs_intern.clear()
-    return _attrs_intern.setdefault(attrs, attrs)
-
-
+# serves them all: ~200 bytes less per live visit.
+_intern_attrs = _Interner()
 # The same for the hostname and the entry and exit pages: each event brings its own copy of a
 # string that most visits share (a site's pages repeat), ~60 bytes per page kept per live visit.
-_PAGES_INTERN_MAX = 100_000
-_pages_intern: dict[str, str] = {}
-
-
-def _intern_page(page: str) -> str:
-    if len(_pages_intern) >= _PAGES_INTERN_MAX:
-        _pages_intern.clear()
-    return _pages_intern.setdefault(page, page)
+_intern_page = _Interner()
 
 
 class LiveSession:

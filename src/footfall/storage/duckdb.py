@@ -41,11 +41,18 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 
 
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    # A COMMIT that failed (a full disk) has already ended the transaction, and ROLLBACK's own
-    # "no transaction is active" would replace the error that says why.
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        # A COMMIT that failed (a full disk) has already ended the transaction, and ROLLBACK's
+        # own "no transaction is active" would replace the error that says why.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 class DuckDBStore:
@@ -85,15 +92,10 @@ class DuckDBStore:
             for version, statements in MIGRATIONS:
                 if version <= current:
                     continue
-                con.execute("BEGIN TRANSACTION")
-                try:
+                with _transaction(con):
                     for statement in statements:
                         con.execute(statement)
                     con.execute("INSERT INTO schema_version VALUES (?)", [version])
-                    con.execute("COMMIT")
-                except BaseException:
-                    _rollback(con)
-                    raise
 
     def schema_version(self) -> int:
         row = self._db.cursor().execute("SELECT max(version) FROM schema_version").fetchone()
@@ -106,22 +108,18 @@ class DuckDBStore:
             con = self._db.cursor()
             con.register("_ff_events", event_table)
             con.register("_ff_sessions", session_table)
-            con.execute("BEGIN TRANSACTION")
             try:
-                if event_table.num_rows:
-                    con.execute("INSERT INTO events SELECT * FROM _ff_events")
-                if session_table.num_rows:
-                    # Live visits are rewritten on every flush; the `start` bound lets DuckDB's
-                    # zone maps skip old row groups instead of scanning every stored visit.
-                    con.execute(
-                        "DELETE FROM sessions WHERE start >= (SELECT min(start) FROM _ff_sessions) "
-                        "AND session_id IN (SELECT session_id FROM _ff_sessions)"
-                    )
-                    con.execute("INSERT INTO sessions SELECT * FROM _ff_sessions")
-                con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)
-                raise
+                with _transaction(con):
+                    if event_table.num_rows:
+                        con.execute("INSERT INTO events SELECT * FROM _ff_events")
+                    if session_table.num_rows:
+                        # Live visits are rewritten on every flush; the `start` bound lets DuckDB's
+                        # zone maps skip old row groups instead of scanning every stored visit.
+                        con.execute(
+                            "DELETE FROM sessions WHERE start >= (SELECT min(start) FROM _ff_sessions) "
+                            "AND session_id IN (SELECT session_id FROM _ff_sessions)"
+                        )
+                        con.execute("INSERT INTO sessions SELECT * FROM _ff_sessions")
             finally:
                 con.unregister("_ff_events")
                 con.unregister("_ff_sessions")
