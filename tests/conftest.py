@@ -30,6 +30,24 @@ HEADLESS_UA = (
 )
 
 
+SITE_ID = "9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10"  # example.com's id in the app fixture
+
+
+def umami_page(**extra: Any) -> dict[str, Any]:
+    """A valid Umami /api/send body (a pageview of example.com), with `extra` payload fields."""
+    payload = {
+        "website": SITE_ID,
+        "hostname": "www.example.com",
+        "screen": "1920x1080",
+        "language": "en-US",
+        "title": "Blog",
+        "url": "https://www.example.com/blog?utm_source=x#top",
+        "referrer": "https://www.google.com/",
+        **extra,
+    }
+    return {"type": "event", "payload": payload}
+
+
 class FakeClock:
     def __init__(self, now_ms: int = T0) -> None:
         self.now = now_ms
@@ -54,7 +72,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> Iterator[Footfall]:
     application = create_app(settings, clock=clock)
-    application.meta.add_site("example.com", site_id="9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10", now_ms=clock())
+    application.meta.add_site("example.com", site_id=SITE_ID, now_ms=clock())
     application.meta.add_site("other.org", hostnames=("blog.other.org",), now_ms=clock())
     application.startup()
     yield application

@@ -151,6 +151,8 @@ GARBAGE = [
     " ",
     "not-an-ip",
     "999.1.1.1",
+    "8.8.8.8\x00",  # inet_pton raises ValueError for a NUL, not OSError: once a 500 on /api/send
+    "2001:4860::\x008888",
     "1.2.3",
     "1.1.1.1/24",
     "[::1]",

@@ -21,6 +21,7 @@ from footfall.settings import Settings
 from footfall.snippets import snippets
 
 from conftest import CHROME_UA, GOOGLEBOT_UA, IPHONE_UA, T0, FakeClock, stored
+from conftest import umami_page as page
 
 SITE = "9d8a0f3c-3f43-4c3b-a9a3-1b1a3c2f8e10"
 UNKNOWN = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
@@ -32,20 +33,6 @@ CORS = {
     "access-control-max-age": "86400",
     "cache-control": "no-cache",
 }
-
-
-def page(**extra: Any) -> dict[str, Any]:
-    payload = {
-        "website": SITE,
-        "hostname": "www.example.com",
-        "screen": "1920x1080",
-        "language": "en-US",
-        "title": "Blog",
-        "url": "https://www.example.com/blog?utm_source=x#top",
-        "referrer": "https://www.google.com/",
-        **extra,
-    }
-    return {"type": "event", "payload": payload}
 
 
 async def send(client: httpx.AsyncClient, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -104,12 +104,14 @@ def _outside(value: int, starts: list[int], ends: list[int]) -> bool:
 
 def _public_address(text: str) -> str:
     """``text`` if it is a public IPv4 or IPv6 address (IPv4-mapped IPv6 as plain IPv4), else ""."""
+    # inet_pton raises ValueError, not OSError, for a NUL inside the text (Umami's `ip` field is
+    # the tracker's to fill).
     try:
         packed = socket.inet_pton(socket.AF_INET, text)
-    except OSError:
+    except (OSError, ValueError):
         try:
             packed = socket.inet_pton(socket.AF_INET6, text)
-        except OSError:
+        except (OSError, ValueError):
             return ""
         if packed[:12] == _V4_MAPPED:
             # dual-stack sockets report v4 clients as ::ffff:a.b.c.d; the v4 data is the one to ask
