@@ -60,12 +60,16 @@ def metrics(app: Footfall) -> Handler:
             for (s, r), n in sorted(m.dropped_by_reason.items())
         ]
         lines += [
-            "# HELP footfall_events_flushed_total Events written to storage.",
+            "# HELP footfall_events_flushed_total Events handed to storage.",
             "# TYPE footfall_events_flushed_total counter",
             f"footfall_events_flushed_total {m.flushed_rows}",
             "# HELP footfall_flush_errors_total Failed flushes (rows kept and retried).",
             "# TYPE footfall_flush_errors_total counter",
             f"footfall_flush_errors_total {m.flush_errors}",
+            "# HELP footfall_rows_unstorable_total Rows (events, visit states) the store left out: a value no"
+            " column can hold. Anything above 0 is a bug to report.",
+            "# TYPE footfall_rows_unstorable_total counter",
+            f"footfall_rows_unstorable_total {m.unstorable_rows}",
             "# HELP footfall_buffered_events Events waiting to be written.",
             "# TYPE footfall_buffered_events gauge",
             f"footfall_buffered_events {len(app.buffer)}",

@@ -103,7 +103,7 @@ class WriteBuffer:
         if not events and not sessions:
             return True
         try:
-            self.store.write(events, sessions)
+            left_out = self.store.write(events, sessions)
         except Exception as exc:
             # A full disk fails every retry, once a second: the first failure with its traceback,
             # then one line each, so the log shows the outage without burying everything else.
@@ -124,6 +124,7 @@ class WriteBuffer:
             log.warning("stored %d events after %d failed attempts", len(events), self._failing)
             self._failing = 0
         self.metrics.flushed_rows += len(events)
+        self.metrics.unstorable_rows += left_out
         with self._cond:
             self._in_flight = 0
         return True

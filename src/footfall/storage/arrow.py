@@ -65,6 +65,31 @@ def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+# What a value no column can hold raises while a table is built: a wrong type, an integer out of
+# range, a row of the wrong length.
+_CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError, IndexError)
+
+
+def storable_table(rows: Sequence[Row], schema: pa.Schema) -> tuple[pa.Table, int, str]:
+    """The rows as a table, leaving out any row that cannot be converted: (table, left out, why).
+
+    One bad value must not fail its whole batch: the write buffer would retry that batch forever
+    and ingestion would stop. Rows are checked one by one only after the fast path has failed.
+    """
+    try:
+        return rows_to_table(rows, schema), 0, ""
+    except _CONVERSION_ERRORS as exc:
+        first_error = f"{type(exc).__name__}: {exc}"
+    good = []
+    for row in rows:
+        try:
+            rows_to_table([row], schema)
+        except _CONVERSION_ERRORS:
+            continue
+        good.append(row)
+    return rows_to_table(good, schema), len(rows) - len(good), first_error[:300]
+
+
 def _map_array(dicts: list[dict[str, str]], type_: pa.MapType) -> pa.MapArray:
     """A map column from dicts, built as offsets + flat keys + flat values.
 

@@ -6,7 +6,9 @@ one method per report. The same contract test suite (tests/storage/) runs agains
 Contract:
 - `write(events, sessions)` is called by one writer at a time (the write buffer's thread). Events
   are appended. Sessions are upserted by session_id: the newest row for a session replaces the
-  stored one. Either the whole batch is stored or none of it (no half-written rows).
+  stored one. Either the whole batch is stored or none of it (no half-written rows), except rows
+  holding a value no column can hold (a wrong type, an integer out of range): those are left out,
+  and `write` returns how many, so that one bad row never blocks every later write.
 - `query` / `query_batches` may be called from any thread, concurrently with `write`; they see every
   batch whose `write` has returned.
 - Values are always passed as parameters (`?` placeholders), never formatted into SQL.
@@ -30,7 +32,9 @@ class EventStore(Protocol):
 
     def migrate(self) -> None: ...
 
-    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> None: ...
+    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> int:
+        """Store the batch; returns the number of rows left out as unstorable (normally 0)."""
+        ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]: ...
 

@@ -8,6 +8,7 @@ cursor per call, so they run concurrently with the writer.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from footfall.storage.arrow import EVENT_SCHEMA, SESSION_SCHEMA, rows_to_table
+from footfall.storage.arrow import EVENT_SCHEMA, SESSION_SCHEMA, storable_table
 from footfall.storage.base import BATCH_ROWS, Row
+
+log = logging.getLogger("footfall.store")
 
 _SQL_TYPES = {
     "string": "VARCHAR",
@@ -101,9 +104,16 @@ class DuckDBStore:
         row = self._db.cursor().execute("SELECT max(version) FROM schema_version").fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> None:
-        event_table = rows_to_table(events, EVENT_SCHEMA)
-        session_table = rows_to_table(sessions, SESSION_SCHEMA)
+    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> int:
+        event_table, bad_events, why = storable_table(events, EVENT_SCHEMA)
+        session_table, bad_sessions, session_why = storable_table(sessions, SESSION_SCHEMA)
+        if bad_events or bad_sessions:
+            log.error(
+                "left out %d event rows and %d visit rows no column can hold: %s",
+                bad_events,
+                bad_sessions,
+                why or session_why,
+            )
         with self._write_lock:
             con = self._db.cursor()
             con.register("_ff_events", event_table)
@@ -124,6 +134,7 @@ class DuckDBStore:
                 con.unregister("_ff_events")
                 con.unregister("_ff_sessions")
                 con.close()
+        return bad_events + bad_sessions
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
         cur = self._db.cursor()

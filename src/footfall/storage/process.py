@@ -62,7 +62,7 @@ def _serve_lane(store: EventStore, conn: Connection) -> None:
             if op == "commit":
                 events, sessions = pending_events, pending_sessions
                 pending_events, pending_sessions = [], []
-                store.write(events, sessions)
+                result = store.write(events, sessions)
             elif op == "query":
                 result = store.query(*args)
             elif op == "query_batches":
@@ -234,12 +234,13 @@ class ProcessStore:
     def migrate(self) -> None:
         self._live().writer.call("migrate")
 
-    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> None:
+    def write(self, events: Sequence[Row], sessions: Sequence[Row]) -> int:
         chunks = (
             ("rows", (list(events[start : start + CHUNK_ROWS]), list(sessions[start : start + CHUNK_ROWS])))
             for start in range(0, max(len(events), len(sessions)), CHUNK_ROWS)
         )
-        self._live().writer.exchange(itertools.chain(chunks, [("commit", ())]))
+        left_out: int = self._live().writer.exchange(itertools.chain(chunks, [("commit", ())]))
+        return left_out
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
         with self._live().reader() as lane:
