@@ -11,6 +11,7 @@ from itertools import accumulate, chain
 from operator import itemgetter
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from footfall.model import EVENT_COLUMNS, SESSION_COLUMNS
 from footfall.storage.base import Row
@@ -62,7 +63,20 @@ def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
             arrays.append(_map_array(values, field.type))
         else:
             arrays.append(pa.array(values, type=field.type))
+        if pa.types.is_timestamp(field.type):
+            _check_time_range(field.name, arrays[-1])
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+# Years 1 to 9999 in ms. Arrow takes any 64-bit value, but DuckDB refuses one past its own range
+# inside the insert, which would fail the batch (and every retry of it) after conversion.
+_MIN_MS, _MAX_MS = -62_135_596_800_000, 253_402_300_799_999
+
+
+def _check_time_range(name: str, array: pa.Array) -> None:
+    low, high = pc.min_max(array.cast(pa.int64())).values()
+    if low.is_valid and (low.as_py() < _MIN_MS or high.as_py() > _MAX_MS):
+        raise ValueError(f"{name} out of range: {low.as_py()}..{high.as_py()} ms")
 
 
 # What a value no column can hold raises while a table is built: a wrong type, an integer out of
