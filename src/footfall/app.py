@@ -21,6 +21,7 @@ from footfall.ingest.beacons import MemoryBeaconIndex
 from footfall.ingest.buffer import WriteBuffer
 from footfall.ingest.context import Context, IpFilter, Metrics, SiteDirectory
 from footfall.ingest.identity import SaltKeeper
+from footfall.ingest.retention import Retention
 from footfall.ingest.service import Ingestor
 from footfall.ingest.sessions import MemorySessionStore
 from footfall.model import Site
@@ -68,6 +69,7 @@ class Footfall:
             flush_rows=settings.flush_rows,
             flush_interval_ms=settings.flush_interval_ms,
             max_rows=settings.buffer_max_rows,
+            retention=Retention(settings.retention_days, clock),
         )
         self.ingestor = Ingestor(self.ctx, self.buffer)
         self.admin_token = secrets.token_urlsafe(32)

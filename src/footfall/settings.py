@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("buffer_max_rows", 200000, int, "Refuse new events (503) while this many wait to be written."),
     Setting("session_timeout_min", 30, int, "Minutes without events after which a visit ends."),
     Setting(
+        "retention_days",
+        0,
+        int,
+        "Delete events and visits older than this many days, checked hourly (0: keep everything).",
+    ),
+    Setting(
         "client_ip_header",
         "",
         str,
@@ -74,6 +80,7 @@ class Settings:
     flush_rows: int = 10000
     buffer_max_rows: int = 200000
     session_timeout_min: int = 30
+    retention_days: int = 0
     client_ip_header: str = ""
     ignore_ips: str = ""
     geo_db: str = ""

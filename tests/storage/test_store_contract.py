@@ -225,3 +225,23 @@ def test_data_survives_reopening(backend: str, tmp_path: Path) -> None:
     s.migrate()
     assert rows(s, "SELECT count(*) AS n FROM events") == [{"n": 1}]
     s.close()
+
+
+def test_purge_deletes_events_and_visits_before_the_cutoff(store: EventStore) -> None:
+    day = 86_400_000
+    store.write(
+        [
+            event(timestamp=T - 3 * day, pathname="/old"),
+            event(timestamp=T - 1, pathname="/edge"),
+            event(pathname="/new"),
+        ],
+        [
+            session(1, start=T - 3 * day),  # ended three days ago
+            session(2, start=T - 3 * day, timestamp=T + 5),  # began then, still going: kept
+            session(3),
+        ],
+    )
+    assert store.purge(T) == 3
+    assert rows(store, "SELECT pathname FROM events") == [{"pathname": "/new"}]
+    assert rows(store, "SELECT session_id FROM sessions ORDER BY session_id") == [{"session_id": 2}, {"session_id": 3}]
+    assert store.purge(T) == 0

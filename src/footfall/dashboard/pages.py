@@ -142,7 +142,8 @@ def confirm_delete_page(site: Site, csrf: str) -> str:
     body = (
         f"<section class=card><h1>Delete {e(site.domain)}?</h1>"
         "<p>The site, its shared links and its settings are removed; events already stored stay in the "
-        "event store until exported or purged. This cannot be undone.</p>"
+        "event store (exportable) until the retention period, if one is set, deletes them. "
+        "This cannot be undone.</p>"
         "<form method=post action=/sites/delete class=row-form>"
         f"<input type=hidden name=csrf value='{e(csrf)}'><input type=hidden name=site value='{e(site.id)}'>"
         f"<label>Type the domain to confirm<input name=confirm required autocomplete=off "

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from footfall.ingest.context import Metrics
+from footfall.ingest.retention import Retention
 from footfall.storage.base import EventStore
 
 log = logging.getLogger("footfall.buffer")
@@ -32,8 +33,10 @@ class WriteBuffer:
         flush_rows: int = 10_000,
         flush_interval_ms: int = 1000,
         max_rows: int = 200_000,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
+        self.retention = retention
         self.metrics = metrics
         self.flush_rows = flush_rows
         self.interval_s = flush_interval_ms / 1000
@@ -129,6 +132,20 @@ class WriteBuffer:
             self._in_flight = 0
         return True
 
+    def _maintain(self) -> None:
+        """Housekeeping on the writer's thread, between writes: the retention purge when due."""
+        cutoff = self.retention.cutoff() if self.retention is not None else None
+        if cutoff is None:
+            return
+        try:
+            deleted = self.store.purge(cutoff)
+        except Exception as exc:
+            log.error("deleting data past the retention period failed (%s); next try in an hour", exc)
+            return
+        self.metrics.purged_rows += deleted
+        if deleted:
+            log.info("deleted %d rows (events and visits) past the retention period", deleted)
+
     def _flush_all(self) -> None:
         for _ in range(3):
             with self._cond:
@@ -162,6 +179,8 @@ class WriteBuffer:
                 events, sessions = self._take()
                 target = self._requested_seq
             ok = self._store(events, sessions)
+            if ok:
+                self._maintain()  # before waiters wake: a flush() then sees a due purge done
             with self._cond:
                 if ok:
                     self._flushed_seq = max(self._flushed_seq, target)

@@ -33,6 +33,7 @@ class Metrics:
         self.dropped_by_reason: Counter[tuple[str, str]] = Counter()
         self.flushed_rows = 0
         self.flush_errors = 0
+        self.purged_rows = 0  # events and visits deleted past the retention period
         self.unstorable_rows = 0  # left out by the store: a value no column can hold (a bug)
 
     def accepted(self, site: str) -> None:

@@ -36,6 +36,11 @@ class EventStore(Protocol):
         """Store the batch; returns the number of rows left out as unstorable (normally 0)."""
         ...
 
+    def purge(self, before_ms: int) -> int:
+        """Delete events before `before_ms` and visits whose last event was before it, in one
+        transaction; returns the number of rows deleted. Called by the single writer."""
+        ...
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]: ...
 
     def query_batches(self, sql: str, params: Sequence[Any] = (), batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:

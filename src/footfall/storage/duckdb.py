@@ -8,6 +8,7 @@ cursor per call, so they run concurrently with the writer.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -135,6 +136,20 @@ class DuckDBStore:
                 con.unregister("_ff_sessions")
                 con.close()
         return bad_events + bad_sessions
+
+    def purge(self, before_ms: int) -> int:
+        cutoff = dt.datetime.fromtimestamp(before_ms / 1000, dt.UTC).replace(tzinfo=None)
+        deleted = 0
+        with self._write_lock:
+            con = self._db.cursor()
+            try:
+                with _transaction(con):
+                    for table in ("events", "sessions"):
+                        row = con.execute(f"DELETE FROM {table} WHERE timestamp < ?", [cutoff]).fetchone()
+                        deleted += int(row[0]) if row else 0
+            finally:
+                con.close()
+        return deleted
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
         cur = self._db.cursor()

@@ -63,6 +63,8 @@ def _serve_lane(store: EventStore, conn: Connection) -> None:
                 events, sessions = pending_events, pending_sessions
                 pending_events, pending_sessions = [], []
                 result = store.write(events, sessions)
+            elif op == "purge":
+                result = store.purge(*args)
             elif op == "query":
                 result = store.query(*args)
             elif op == "query_batches":
@@ -241,6 +243,10 @@ class ProcessStore:
         )
         left_out: int = self._live().writer.exchange(itertools.chain(chunks, [("commit", ())]))
         return left_out
+
+    def purge(self, before_ms: int) -> int:
+        deleted: int = self._live().writer.call("purge", before_ms)  # the write lane: one writer
+        return deleted
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
         with self._live().reader() as lane:
