@@ -369,6 +369,35 @@ async def test_an_ignored_ip_is_dropped_with_204(client, medama):
     assert stored(medama) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        load(u="https://unknown.example/"),
+        load(r="https://ref.example/%zz"),
+        {"e": "custom", "g": "example.com", "d": {}},
+    ],
+)
+async def test_an_ignored_ip_is_dropped_before_anything_else_is_checked(client, medama, body):
+    medama.ctx.ignore_ips = IpFilter("198.51.100.0/24")
+    r = await hit(client, body, {"x-forwarded-for": "198.51.100.9"})
+    assert (r.status_code, r.headers["x-footfall-dropped"]) == (204, "ignored_ip")
+
+
+async def test_d_may_be_left_out_of_a_load_but_not_null(client, medama):
+    assert_medama_error(await hit(client, load(d=None)), 400)
+    assert (await hit(client, load(d={}))).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("since", "body"),
+    [("", b"0"), ("   ", b"0"), ("tue, 10 MAR 2026 00:00:00 GMT", b"1")],
+)
+async def test_ping_reads_if_modified_since_as_go_does(client, medama, since, body):
+    # An empty header is no header; day and month names match in any case (time.Parse).
+    r = await client.get("/api/event/ping", headers={"if-modified-since": since})
+    assert (r.status_code, r.content) == (200, body)
+
+
 async def test_a_full_buffer_answers_503_and_stores_nothing(client, medama):
     medama.buffer.max_rows = 0
     r = await hit(client, load())
@@ -546,7 +575,13 @@ async def test_a_revalidation_from_yesterday_is_unique_again(client, medama):
 
 
 @pytest.mark.parametrize(
-    "since", ["yesterday", "2026-03-10T00:00:00Z", "Tue, 10 Mar 2026 00:00:00 UTC", "Tue, 32 Mar 2026 00:00:00 GMT", ""]
+    "since",
+    [
+        "yesterday",
+        "2026-03-10T00:00:00Z",
+        "Tue, 10 Mar 2026 00:00:00 UTC",
+        "Tue, 32 Mar 2026 00:00:00 GMT",
+    ],
 )
 async def test_an_unparsable_if_modified_since_is_a_400(client, medama, since):
     r = await client.get("/api/event/ping", headers={"if-modified-since": since})

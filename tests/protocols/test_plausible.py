@@ -106,6 +106,8 @@ async def test_empty_object_lists_every_missing_field(client):
         ({"h": True}, "hash_mode", "is invalid"),
         ({"h": 1.0}, "hash_mode", "is invalid"),
         ({"h": "yes"}, "hash_mode", "is invalid"),
+        ({"h": "1\n"}, "hash_mode", "is invalid"),  # Integer.parse leaves the newline over
+        ({"h": "\u0661"}, "hash_mode", "is invalid"),  # an Arabic-Indic 1 is not an integer to Elixir
         ({"p": {"k" * 301: "v"}}, "props", "keys should have at most 300 bytes and values 2000 bytes"),
         ({"p": {"k": "v" * 2001}}, "props", "keys should have at most 300 bytes and values 2000 bytes"),
     ],
@@ -123,8 +125,9 @@ async def test_url_without_host_and_no_domain_is_a_blank_domain(client):
     assert r.json() == {"errors": {"domain": ["can't be blank"]}}
 
 
-async def test_engagement_needs_scroll_depth_or_time(client):
-    r = await post(client, pageview(n="engagement", e=0))
+@pytest.mark.parametrize("e", [0, "5\n", "\u0665\u0665"])
+async def test_engagement_needs_scroll_depth_or_time(client, e):
+    r = await post(client, pageview(n="engagement", e=e))
     assert r.status_code == 400
     assert r.json() == {
         "errors": {

@@ -126,6 +126,16 @@ async def test_missing_payload_and_unknown_type(client, app):
         ({"website": SITE, "lcp": "100"}, "lcp", ["Invalid input: expected number, received string"]),
         ({"website": SITE, "id": 5}, "id", ["Invalid input: expected string, received number"]),
         ({"website": SITE, "title": True}, "title", ["Invalid input: expected string, received boolean"]),
+        # A wrong type aborts zod's object refinement: no "exactly one" beside it.
+        ({"url": 123}, "url", ["Invalid input: expected string, received number"]),
+        ({"website": 0}, "website", ["Invalid input: expected string, received number"]),
+        # zod's UUID: the max UUID only in lower case; JavaScript's `$` does not match before "\n".
+        ({"website": "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"}, "website", ["Invalid UUID"]),
+        ({"website": SITE + "\n"}, "website", ["Invalid UUID"]),
+        # Number() reads ASCII digits only, and says "received number" for Infinity.
+        ({"website": SITE, "timestamp": "\u0661"}, "timestamp", ["Invalid input: expected number, received NaN"]),
+        ({"website": SITE, "timestamp": "infinity"}, "timestamp", ["Invalid input: expected number, received NaN"]),
+        ({"website": SITE, "timestamp": "Infinity"}, "timestamp", ["Invalid input: expected number, received number"]),
     ],
 )
 async def test_each_invalid_field_gets_umamis_exact_body(client, app, payload, field, messages):
@@ -134,6 +144,21 @@ async def test_each_invalid_field_gets_umamis_exact_body(client, app, payload, f
     assert r.json() == payload_error(field, *messages)
     assert r.headers["content-type"].startswith("application/json")
     assert stored(app) == []
+
+
+async def test_issues_come_in_the_schemas_order(client, app):
+    # Umami's send schema: website, link, pixel, data, hostname, language, referrer, screen, title,
+    # url, name, tag, ip, userAgent, timestamp, id, browser, os, device, then the web vitals.
+    r = await send(
+        client, {"type": "event", "payload": {"id": 5, "url": "//", "timestamp": "x", "hostname": "h" * 101, "data": 1}}
+    )
+    assert list(r.json()["error"]["properties"]["payload"]["properties"]) == [
+        "data",
+        "hostname",
+        "url",
+        "timestamp",
+        "id",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -166,6 +191,25 @@ async def test_a_hostname_that_is_not_a_url_base_is_a_clean_400_not_a_500(client
     r = await send(client, page(hostname="exa mple.com"))
     assert r.status_code == 400
     assert r.json() == payload_error("hostname", "Invalid hostname.")
+
+
+async def test_what_umami_checks_before_building_urls_answers_first(client, app):
+    # Umami looks the website up and checks for a bot before it builds a URL on the hostname.
+    r = await send(client, page(website=UNKNOWN, hostname="exa mple.com"))
+    assert r.json() == {"error": {"message": "Website not found.", "code": "bad-request", "status": 400}}
+    r = await send(client, page(hostname="exa mple.com"), headers={"user-agent": GOOGLEBOT_UA})
+    assert (r.status_code, r.json()) == (200, {"beep": "boop"})
+    # identify builds no URL at all: the hostname is not a reason to refuse it.
+    r = await send(client, {"type": "identify", "payload": {"website": SITE, "hostname": "exa mple.com", "id": "u1"}})
+    assert r.status_code == 200 and set(r.json()) == {"cache", "sessionId", "visitId"}
+    r = await batch(
+        client,
+        [page(hostname="exa mple.com", userAgent=GOOGLEBOT_UA), page(hostname="exa mple.com"), page()],
+    )
+    answer = r.json()
+    assert (answer["processed"], answer["errors"]) == (2, 1)
+    assert answer["details"] == [{"index": 1, "response": payload_error("hostname", "Invalid hostname.")}]
+    assert [e["name"] for e in stored(app)] == ["$identify", "pageview"]
 
 
 async def test_the_send_body_is_bounded(client, app):

@@ -14,8 +14,8 @@ __all__ = ["SplitUrl", "clean_ip", "client_ip", "decode_json", "strip_www"]
 
 _json_decoder = msgspec.json.Decoder()
 
-_V4_PORT = re.compile(r"^(\d+\.\d+\.\d+\.\d+):\d+$")
-_BRACKET_PORT = re.compile(r"^(\[.*\]):\d+$")
+_V4_PORT = re.compile(r"([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):[0-9]+\Z")
+_BRACKET_PORT = re.compile(r"(\[.*\]):[0-9]+\Z")
 
 
 def decode_json(body: bytes) -> Any:

@@ -41,9 +41,10 @@ _IP_HEADERS = ("x-forwarded-for", "cf-connecting-ip", "x-real-ip", "x-client-ip"
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Go's time.Parse matches day and month names in any case; the rest is literal and ASCII digits.
 _HTTP_DATE = re.compile(
-    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"(\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$"
+    r"(?i:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) (?i:(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)) "
+    r"([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT\Z"
 )
 
 
@@ -63,7 +64,7 @@ def parse_http_date(value: str) -> int | None:
     if m is None:
         return None
     day, month, year, hour, minute, second = m.groups()
-    month_no = _MONTHS.index(month) + 1
+    month_no = _MONTHS.index(month.title()) + 1
     try:
         days_in_month = calendar.monthrange(int(year), month_no)[1]
     except ValueError:
@@ -125,6 +126,10 @@ class MedamaEndpoint:
         ip = medama_client_ip(headers, request.client_host, self.trusted_ip_header)
         if not ip:
             return error(400, "unable to determine the client IP address")
+        if ip in self.ingestor.ctx.ignore_ips:
+            # Medama drops a blocked address first, before the body, the site or anything else.
+            self.ingestor.ctx.metrics.dropped("", DropReason.IGNORED_IP)
+            return Response(204, b"", None, (*CORS, ("x-footfall-dropped", DropReason.IGNORED_IP.value)))
         try:
             hit = parse_hit(
                 raw,
@@ -155,9 +160,9 @@ class MedamaEndpoint:
             return preflight(request)
         now = self.clock()
         today = now - now % MS_PER_DAY  # Medama's day is the UTC day
-        since_raw = request.headers.get("if-modified-since")
-        if since_raw is not None:
-            since = parse_http_date(since_raw.strip())
+        since_raw = request.headers.get("if-modified-since", "").strip()
+        if since_raw:  # Go's Header.Get gives "" for an empty header: the same as none
+            since = parse_http_date(since_raw)
             if since is None:
                 return error(400, "invalid If-Modified-Since header")
             if since >= today:

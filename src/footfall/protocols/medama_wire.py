@@ -53,7 +53,7 @@ class Load(msgspec.Struct, tag_field="e", tag="load"):
     q: bool
     r: Annotated[str, msgspec.Meta(max_length=MAX_URL)] = ""
     t: Annotated[str, msgspec.Meta(max_length=MAX_TIMEZONE)] = ""
-    d: Props | None = None
+    d: Props = {}  # optional, but not null: ogen's OptEventLoadD refuses null
 
 
 class Unload(msgspec.Struct, tag_field="e", tag="unload"):

@@ -33,7 +33,9 @@ MAX_PROP_VALUE_BYTES = 2000
 MAX_ENGAGEMENT_MS = 2_592_000_000  # 30 days: larger values are an old tracker bug
 SYSTEM_GOALS_WITH_PATH = frozenset({"404", "WP Form Completions", "Form: Submission"})
 
-_INT = re.compile(r"^[+-]?\d+$")
+# A whole ASCII integer, as Elixir's Integer.parse with nothing left over: `\Z`, since `$` also
+# matches before a trailing newline, and [0-9], since `\d` takes any Unicode digit.
+_INT = re.compile(r"[+-]?[0-9]+\Z")
 
 CORS = (
     ("access-control-allow-origin", "*"),

@@ -83,10 +83,25 @@ def _too_large(limit: int) -> Response:
     return _respond(413, {"error": {"message": message, "code": "payload-too-large", "status": 413}})
 
 
-def _hostname_error() -> Invalid:
-    tree = Tree()
-    tree.at("payload").at("hostname").errors.append("Invalid hostname.")
-    return Invalid(bad_request(tree))
+class Refused(Invalid):
+    """A hit refused before it reaches the pipeline, answered as Umami answers that drop."""
+
+    def __init__(self, status: int, body: dict[str, Any], drop: DropReason) -> None:
+        super().__init__(body)
+        self.status = status
+        self.drop = drop
+
+
+class BadHostname(Invalid):
+    """A hostname no URL can be built on: Umami's 500, Footfall's 400 on `payload.hostname`.
+
+    Umami only builds URLs after its website lookup and bot check, so the answer waits for those
+    (an unknown website is still "Website not found.", a bot still beeps)."""
+
+    def __init__(self) -> None:
+        tree = Tree()
+        tree.at("payload").at("hostname").errors.append("Invalid hostname.")
+        super().__init__(bad_request(tree))
 
 
 def _host(text: str) -> str:
@@ -95,15 +110,19 @@ def _host(text: str) -> str:
 
 
 def build_hit(kind: str, p: Payload, *, ip: str, user_agent: str, now_ms: int) -> Hit:
-    """Umami's URL rules (§1.10) onto the common columns; raises Invalid for a bad hostname."""
+    """Umami's URL rules (§1.10) onto the common columns; raises BadHostname for a bad hostname."""
     base = base_url(p.hostname or None)
     if base is None:
-        raise _hostname_error()
+        if kind == "identify":  # Umami never builds a URL for identify: the hostname is not used
+            base = base_url(None)
+            assert base is not None
+        else:
+            raise BadHostname
     pathname, query, host = "", "", base.host
-    if p.url is not None:
-        url = parse(p.url, base)
-        if url is None:  # valid against https://localhost, so only a port-less oddity gets here
-            raise _hostname_error()
+    url = parse(p.url, base) if p.url is not None else None
+    if url is None and p.url is not None and kind != "identify":
+        raise BadHostname  # valid against https://localhost, so only a port-less oddity gets here
+    if url is not None:
         fragment = f"#{url.fragment}" if url.fragment else ""
         pathname, query, host = decode_uri(url.path + fragment)[:MAX_URL_PART], url.query[:MAX_URL_PART], url.host
     referrer = ""
@@ -187,7 +206,23 @@ class UmamiEndpoint:
 
     def _hit(self, body: Any, ip: str, user_agent: str, now_ms: int) -> tuple[Hit, Payload]:
         kind, payload = validate(body, now_s=now_ms // 1000, window=TIMESTAMP_WINDOW)
-        return build_hit(kind, payload, ip=ip, user_agent=user_agent, now_ms=now_ms), payload
+        try:
+            return build_hit(kind, payload, ip=ip, user_agent=user_agent, now_ms=now_ms), payload
+        except BadHostname as exc:
+            raise self._before_urls(exc, payload, user_agent) from None
+
+    def _before_urls(self, exc: BadHostname, payload: Payload, user_agent: str) -> Invalid:
+        """Umami's answer for what it checks before building URLs, else the hostname's 400."""
+        sites, metrics = self.ingestor.ctx.sites, self.ingestor.ctx.metrics
+        site = sites.by_site_id(payload.source_id)
+        if site is None:
+            metrics.dropped("", DropReason.NOT_FOUND)
+            return Refused(400, WEBSITE_NOT_FOUND, DropReason.NOT_FOUND)
+        agent = payload.userAgent or user_agent
+        if agent and bots.is_bot(agent):
+            metrics.dropped(site.domain, DropReason.BOT)
+            return Refused(200, BEEP, DropReason.BOT)
+        return exc
 
     def _claims(self, header: str, payload: Payload) -> TokenClaims | None:
         # Umami only reads the token for website hits; the tracker sends "" before identify.
@@ -235,6 +270,8 @@ class UmamiEndpoint:
         headers = request.headers
         try:
             hit, payload = self._hit(body, self._ip(request), headers.get("user-agent", ""), now_ms)
+        except Refused as exc:
+            return _respond(exc.status, exc.body, (("x-footfall-dropped", exc.drop.value),))
         except Invalid as exc:
             return _respond(400, exc.body)
         try:
@@ -280,9 +317,18 @@ class UmamiEndpoint:
         header = request.headers.get("x-umami-cache", "")
         details: list[dict[str, Any]] = []
         parsed: list[tuple[int, Hit, Payload]] = []
+        successes = 0
+        dropped: list[str] = []
         for index, item in enumerate(items):
             try:
                 hit, payload = self._hit(item, ip, user_agent, now_ms)
+            except Refused as exc:
+                dropped.append(exc.drop.value)
+                if exc.status == 200:
+                    successes += 1  # a beep is a 2xx: Umami counts it as processed
+                else:
+                    details.append({"index": index, "response": exc.body})
+                continue
             except Invalid as exc:
                 details.append({"index": index, "response": exc.body})
                 continue
@@ -293,8 +339,6 @@ class UmamiEndpoint:
             return _respond(503, OVERLOADED, (("retry-after", "1"),))
         outcomes = self.ingestor.ingest((hit for _, hit, _ in parsed), UMAMI_PIPELINE)
         cache: Any = None
-        successes = 0
-        dropped: list[str] = []
         for (index, hit, payload), outcome in zip(parsed, outcomes, strict=True):
             if outcome.drop is None:
                 successes += 1

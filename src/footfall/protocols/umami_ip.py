@@ -25,7 +25,7 @@ HEADERS = (
     "x-forwarded",
 )
 _FOR = re.compile(r"for=(\[?[0-9a-fA-F:.]+\]?)")
-_PORT = re.compile(r"^(\[[^\]]*\]|[^:]+):\d+$")
+_PORT = re.compile(r"^(\[[^\]]*\]|[^:]+):[0-9]+\Z")
 
 
 _PLAIN_V4 = re.compile(r"^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$")

@@ -19,28 +19,15 @@ TYPES = ("event", "identify", "performance")
 _TYPE_MESSAGE = 'Invalid option: expected one of "event"|"identify"|"performance"'
 EXACTLY_ONE = "Exactly one of website, link, or pixel must be provided"
 
+# zod 4's rule: either case for a versioned UUID, but the max UUID in lower case only. `\Z`, not
+# `$`, which would also match before a trailing newline (JavaScript's `$` does not).
 _UUID = re.compile(
-    r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-    r"|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",
-    re.IGNORECASE,
+    r"(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+    r"|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)\Z"
 )
-_JS_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|Infinity)$", re.IGNORECASE)
+# What JavaScript's Number() reads as decimal: ASCII digits only, "Infinity" spelled exactly.
+_JS_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|Infinity)\Z")
 
-# (field, max length or None); checked in this order, as zod walks the schema's shape.
-_STRINGS = (
-    ("hostname", 100),
-    ("language", 35),
-    ("screen", 11),
-    ("title", None),
-    ("name", 50),
-    ("tag", 50),
-    ("ip", None),
-    ("userAgent", None),
-    ("id", None),
-    ("browser", None),
-    ("os", None),
-    ("device", None),
-)
 _VITALS = (("lcp", 60000), ("inp", 60000), ("cls", 100), ("fcp", 60000), ("ttfb", 60000))
 
 
@@ -94,6 +81,9 @@ def js_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+_WRONG_TYPE = "Invalid input: expected "
 
 
 def expected(kind: str, value: Any) -> str:
@@ -164,16 +154,28 @@ class Invalid(Exception):
         self.body = body
 
 
-# Every payload key zod knows, in the schema's order (the order it reports issues in), and its rule.
+# Every payload key zod knows, in the schema's order (the order it reports issues in: Umami's
+# send schema), with its rule: the kind and, for strings and vitals, the maximum.
 _RULES: dict[str, tuple[str, int | None]] = {
     "website": ("uuid", None),
     "link": ("uuid", None),
     "pixel": ("uuid", None),
     "data": ("record", None),
+    "hostname": ("string", 100),
+    "language": ("string", 35),
     "referrer": ("url", None),
+    "screen": ("string", 11),
+    "title": ("string", None),
     "url": ("url", None),
-    **{field: ("string", limit) for field, limit in _STRINGS},
+    "name": ("string", 50),
+    "tag": ("string", 50),
+    "ip": ("string", None),
+    "userAgent": ("string", None),
     "timestamp": ("timestamp", None),
+    "id": ("string", None),
+    "browser": ("string", None),
+    "os": ("string", None),
+    "device": ("string", None),
     **{field: ("vital", limit) for field, limit in _VITALS},
 }
 _ORDER = {field: i for i, field in enumerate(_RULES)}
@@ -206,6 +208,8 @@ def _issue(kind: str, limit: int | None, value: Any, now_s: int, window: tuple[i
     number = js_number(value)  # timestamp: z.coerce.number().int()
     if math.isnan(number):
         return "Invalid input: expected number, received NaN"
+    if math.isinf(number):
+        return "Invalid input: expected number, received number"  # zod's words for Infinity
     if not number.is_integer():
         return "Invalid input: expected int, received number"
     if number:
@@ -221,6 +225,7 @@ def _issue(kind: str, limit: int | None, value: Any, now_s: int, window: tuple[i
 
 def _check_payload(raw: dict[str, Any], tree: Tree, now_s: int, window: tuple[int, int]) -> Payload:
     p = Payload()
+    wrong_type = False
     for field, value in raw.items():
         rule = _RULES.get(field)
         if rule is None:
@@ -229,6 +234,7 @@ def _check_payload(raw: dict[str, Any], tree: Tree, now_s: int, window: tuple[in
         issue = _issue(kind, limit, value, now_s, window)
         if issue is not None:
             tree.at(field).errors.append(issue)
+            wrong_type = wrong_type or issue.startswith(_WRONG_TYPE)
         elif kind == "vital":
             p.vitals[field] = float(value)
         elif kind == "timestamp":
@@ -238,8 +244,10 @@ def _check_payload(raw: dict[str, Any], tree: Tree, now_s: int, window: tuple[in
     if tree.properties:
         # zod reports in schema order, whatever the order of the keys in the body.
         tree.properties = dict(sorted(tree.properties.items(), key=lambda item: _ORDER[item[0]]))
-    if sum(1 for f in ("website", "link", "pixel") if raw.get(f)) != 1:
-        tree.at("website").errors.append(EXACTLY_ONE)  # the refinement runs last
+    # The refinement runs last, and zod skips it once a field has the wrong type (an aborting
+    # issue); a failed format or length check (e.g. "Invalid UUID") does not stop it.
+    if not wrong_type and sum(1 for f in ("website", "link", "pixel") if raw.get(f)) != 1:
+        tree.at("website").errors.append(EXACTLY_ONE)
     return p
 
 
