@@ -21,6 +21,7 @@ class DropReason(enum.StrEnum):
     IGNORED_IP = "ignored_ip"  # client IP in the ignore_ips setting
     NO_SESSION_FOR_ENGAGEMENT = "no_session_for_engagement"  # engagement with no live visit
     UNKNOWN_BEACON = "unknown_beacon"  # Medama unload for a beacon id we never saw
+    INVALID_REFERRER = "invalid_referrer"  # Medama: an unparsable referrer, a 400 after site and bot
     BUFFER_FULL = "buffer_full"  # back-pressure: the write buffer is at its bound
 
 

@@ -175,6 +175,16 @@ async def test_an_unparsable_referrer_is_a_400(client, medama, referrer):
     assert_medama_error(await hit(client, load(r=referrer)), 400)
 
 
+async def test_an_unparsable_referrer_waits_for_the_site_and_bot_checks(client, medama):
+    bad = "https://ref.example/%zz"
+    r = await hit(client, load(u="https://unknown.example/", r=bad))
+    assert_medama_error(r, 404)
+    r = await hit(client, load(r=bad), {"user-agent": GOOGLEBOT_UA})
+    assert (r.status_code, r.headers["x-footfall-dropped"]) == (204, "bot")
+    assert "referrer" in assert_medama_error(await hit(client, load(r=bad)), 400)
+    assert stored(medama) == []
+
+
 async def test_a_body_over_64_kib_is_a_400(client, medama):
     r = await hit(client, load(d={"k": "v" * 1000, "pad": "x" * 70_000}))
     assert_medama_error(r, 400)

@@ -34,10 +34,17 @@ CLOCK_SLACK_MS = 5_000
 
 @dataclasses.dataclass(slots=True)
 class MedamaHit(Hit):
-    """A Hit with what only Medama's bot rule needs: how many non-user-agent signals were unknown
-    at the boundary (no country for `t`, a malformed Accept-Language)."""
+    """A Hit with what only Medama's rules need: how many non-user-agent signals were unknown at
+    the boundary (no country for `t`, a malformed Accept-Language), and why the referrer could
+    not be parsed, if it could not (Medama answers 400 for that only after its site and bot
+    checks, so the refusal waits for the pipeline)."""
 
     unknown_signals: int = 0
+    referrer_error: str = ""
+
+
+def refuse_bad_referrer(w: Work, ctx: Context) -> DropReason | None:
+    return DropReason.INVALID_REFERRER if getattr(w.hit, "referrer_error", "") else None
 
 
 def drop_unknown_signals(w: Work, ctx: Context) -> DropReason | None:
@@ -60,7 +67,12 @@ class MedamaSteps:
         self.index = index
         base = shared.PIPELINE
         self.load: Pipeline = _after(
-            _after(base, "put_user_agent", ("drop_unknown_signals", drop_unknown_signals)),
+            _after(
+                base,
+                "put_user_agent",
+                ("drop_unknown_signals", drop_unknown_signals),
+                ("refuse_bad_referrer", refuse_bad_referrer),
+            ),
             "put_session",
             ("remember_beacon", self.remember_beacon),
         )

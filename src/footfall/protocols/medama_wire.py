@@ -160,6 +160,10 @@ def _load(body: Load, ip: str, user_agent: str, accept_language: str, now_ms: in
         path += "#" + decode_path(parts.fragment)
     country = tz.country(body.t)
     language = parse_accept_language(accept_language)
+    try:
+        referrer, referrer_error = _referrer(body.r, host), ""
+    except Invalid as exc:
+        referrer, referrer_error = "", str(exc)
     return MedamaHit(
         protocol=Protocol.MEDAMA,
         site_key=SiteKey.HOSTNAME,
@@ -171,7 +175,8 @@ def _load(body: Load, ip: str, user_agent: str, accept_language: str, now_ms: in
         hostname=strip_www(host),
         pathname=path,
         query=parts.query,
-        referrer=_referrer(body.r, host),
+        referrer=referrer,
+        referrer_error=referrer_error,
         props=_props(body.d),
         language=language.tag,
         timezone=body.t,
