@@ -21,7 +21,7 @@ class DropReason(enum.StrEnum):
     IGNORED_IP = "ignored_ip"  # client IP in the ignore_ips setting
     NO_SESSION_FOR_ENGAGEMENT = "no_session_for_engagement"  # engagement with no live visit
     UNKNOWN_BEACON = "unknown_beacon"  # Medama unload for a beacon id we never saw
-    INVALID_REFERRER = "invalid_referrer"  # Medama: an unparsable referrer, a 400 after site and bot
+    INVALID = "invalid"  # Hit.invalid: a 400 its dialect gives only after the site and bot checks
     BUFFER_FULL = "buffer_full"  # back-pressure: the write buffer is at its bound
 
 
@@ -87,6 +87,9 @@ class Hit:
     is_unique_page: bool | None = None
     # A timezone sent by the tracker may stand in for the country when the IP gives none (Medama).
     country_hint: str = ""
+    # Why the boundary found the hit invalid, when its dialect refuses that only after its site and
+    # bot checks (Umami's hostname, Medama's referrer): the `refuse_invalid` step drops it there.
+    invalid: str = ""
 
 
 @dataclasses.dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from footfall.ingest.identity import MS_PER_DAY, SaltKeeper, keyed_hash64, visitor_ids
+from footfall.ingest.identity import MS_PER_DAY, SaltKeeper, keyed_hash64, visitor_id
 from footfall.storage.meta import MetaStore
 
 T = 1_773_144_000_000
@@ -35,6 +35,6 @@ def test_salts_rotate_daily_persist_and_are_deleted_after_two_days(tmp_path: Pat
 
 
 def test_visitor_ids_under_both_salts() -> None:
-    cur, prev = visitor_ids((b"a" * 16, b"b" * 16), "site", "ip", "ua")
+    cur, prev = visitor_id(b"a" * 16, "site", "ip", "ua"), visitor_id(b"b" * 16, "site", "ip", "ua")
     assert prev is not None and cur != prev
-    assert visitor_ids((b"a" * 16, None), "site", "ip", "ua") == (cur, None)
+    assert visitor_id(b"a" * 16, "site", "ip", "ua") == cur

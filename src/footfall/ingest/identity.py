@@ -51,14 +51,8 @@ class SaltKeeper:
 
 
 def visitor_id(salt: bytes, site_id: str, ip: str, user_agent: str) -> int:
+    """The visitor under one day's salt (yesterday's too, to continue a visit across midnight)."""
     return keyed_hash64(salt, site_id, ip, user_agent)
-
-
-def visitor_ids(salts: tuple[bytes, bytes | None], site_id: str, ip: str, user_agent: str) -> tuple[int, int | None]:
-    """The visitor id under today's salt, and under yesterday's (to continue a live visit)."""
-    current, previous = salts
-    today = visitor_id(current, site_id, ip, user_agent)
-    return today, (visitor_id(previous, site_id, ip, user_agent) if previous is not None else None)
 
 
 def session_id_for(salt: bytes, visitor_id: int, start_ms: int) -> int:

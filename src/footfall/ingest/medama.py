@@ -16,7 +16,7 @@ import dataclasses
 from footfall.ingest import steps as shared
 from footfall.ingest.beacons import BeaconIndex, VisitKey
 from footfall.ingest.context import Context
-from footfall.ingest.pipeline import Step, Steps, Work
+from footfall.ingest.pipeline import Steps, Work, insert_after
 from footfall.model import ENGAGEMENT, DropReason, Event, Hit
 
 __all__ = ["MedamaHit", "MedamaSteps", "drop_unknown_signals"]
@@ -34,17 +34,10 @@ CLOCK_SLACK_MS = 5_000
 
 @dataclasses.dataclass(slots=True)
 class MedamaHit(Hit):
-    """A Hit with what only Medama's rules need: how many non-user-agent signals were unknown at
-    the boundary (no country for `t`, a malformed Accept-Language), and why the referrer could
-    not be parsed, if it could not (Medama answers 400 for that only after its site and bot
-    checks, so the refusal waits for the pipeline)."""
+    """A Hit with what only Medama's bot rule needs: how many non-user-agent signals were unknown
+    at the boundary (no country for `t`, a malformed Accept-Language)."""
 
     unknown_signals: int = 0
-    referrer_error: str = ""
-
-
-def refuse_bad_referrer(w: Work, ctx: Context) -> DropReason | None:
-    return DropReason.INVALID_REFERRER if getattr(w.hit, "referrer_error", "") else None
 
 
 def drop_unknown_signals(w: Work, ctx: Context) -> DropReason | None:
@@ -54,29 +47,24 @@ def drop_unknown_signals(w: Work, ctx: Context) -> DropReason | None:
     return DropReason.BOT if unknown >= UNKNOWN_SIGNAL_LIMIT else None
 
 
-def _after(pipeline: Pipeline, name: str, *added: tuple[str, Step]) -> Pipeline:
-    names = [n for n, _ in pipeline]
-    at = names.index(name) + 1
-    return (*pipeline[:at], *added, *pipeline[at:])
-
-
 class MedamaSteps:
     """The beacon steps, bound to the beacon index they share, and the three pipelines."""
 
     def __init__(self, index: BeaconIndex) -> None:
         self.index = index
         base = shared.PIPELINE
-        self.load: Pipeline = _after(
-            _after(
+        self.load: Pipeline = insert_after(
+            insert_after(
                 base,
                 "put_user_agent",
                 ("drop_unknown_signals", drop_unknown_signals),
-                ("refuse_bad_referrer", refuse_bad_referrer),
+                # Medama parses the referrer after its site, bot and signal checks.
+                ("refuse_invalid", shared.refuse_invalid),
             ),
             "put_session",
             ("remember_beacon", self.remember_beacon),
         )
-        self.custom: Pipeline = _after(base, "put_session", ("put_beacon_page", self.put_beacon_page))
+        self.custom: Pipeline = insert_after(base, "put_session", ("put_beacon_page", self.put_beacon_page))
         self.unload: Pipeline = (
             ("find_beacon", self.find_beacon),
             ("drop_ignored_ip", shared.drop_ignored_ip),

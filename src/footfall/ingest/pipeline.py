@@ -39,6 +39,12 @@ class Outcome:
     site: Site | None
 
 
+def insert_after(steps: Steps, name: str, *added: tuple[str, Step]) -> Steps:
+    """`steps` with `added` right after the step called `name` (a dialect's own pipeline)."""
+    at = [n for n, _ in steps].index(name) + 1
+    return (*steps[:at], *added, *steps[at:])
+
+
 def run(hit: Hit, ctx: Context, steps: Steps) -> Outcome:
     work = Work(hit)
     for _name, step in steps:

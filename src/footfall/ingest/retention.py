@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-MS_PER_DAY = 86_400_000
+from footfall.ingest.identity import MS_PER_DAY
+
 CHECK_EVERY_MS = 3_600_000
 
 

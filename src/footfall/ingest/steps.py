@@ -61,6 +61,11 @@ def drop_spam_referrer(w: Work, ctx: Context) -> DropReason | None:
     return DropReason.SPAM_REFERRER if referrer and ctx.spam.is_spam_referrer(referrer) else None
 
 
+def refuse_invalid(w: Work, ctx: Context) -> DropReason | None:
+    """Not in PIPELINE: the dialects that defer a boundary error add it where they refuse it."""
+    return DropReason.INVALID if w.hit.invalid else None
+
+
 def drop_ignored_ip(w: Work, ctx: Context) -> DropReason | None:
     return DropReason.IGNORED_IP if w.hit.ip in ctx.ignore_ips else None
 

@@ -150,8 +150,8 @@ class MedamaEndpoint:
         drop = self.ingestor.ingest((hit,), pipeline)[0].drop
         if drop is DropReason.NOT_FOUND:
             return error(404, "website not found")
-        if drop is DropReason.INVALID_REFERRER:
-            return error(400, getattr(hit, "referrer_error", "invalid referrer URL"))
+        if drop is DropReason.INVALID:
+            return error(400, hit.invalid)
         response = Response(204, b"", None, CORS)
         if drop is not None:
             response.header("x-footfall-dropped", drop.value)

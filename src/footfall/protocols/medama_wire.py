@@ -161,9 +161,9 @@ def _load(body: Load, ip: str, user_agent: str, accept_language: str, now_ms: in
     country = tz.country(body.t)
     language = parse_accept_language(accept_language)
     try:
-        referrer, referrer_error = _referrer(body.r, host), ""
+        referrer, invalid = _referrer(body.r, host), ""
     except Invalid as exc:
-        referrer, referrer_error = "", str(exc)
+        referrer, invalid = "", str(exc)
     return MedamaHit(
         protocol=Protocol.MEDAMA,
         site_key=SiteKey.HOSTNAME,
@@ -176,7 +176,7 @@ def _load(body: Load, ip: str, user_agent: str, accept_language: str, now_ms: in
         pathname=path,
         query=parts.query,
         referrer=referrer,
-        referrer_error=referrer_error,
+        invalid=invalid,
         props=_props(body.d),
         language=language.tag,
         timezone=body.t,

@@ -35,9 +35,9 @@ import msgspec
 from footfall.enrich import bots
 from footfall.http import BodyTooLarge, Request, Response
 from footfall.ingest.context import Context
-from footfall.ingest.pipeline import Outcome, Steps, Work
+from footfall.ingest.pipeline import Outcome, Steps, Work, insert_after
 from footfall.ingest.service import Ingestor, Overloaded
-from footfall.ingest.steps import PIPELINE, put_source
+from footfall.ingest.steps import PIPELINE, put_source, refuse_invalid
 from footfall.model import PAGEVIEW, DropReason, Hit, Protocol, SiteKey
 from footfall.protocols.common import decode_json
 from footfall.protocols.umami_data import flatten
@@ -83,25 +83,17 @@ def _too_large(limit: int) -> Response:
     return _respond(413, {"error": {"message": message, "code": "payload-too-large", "status": 413}})
 
 
-class Refused(Invalid):
-    """A hit refused before it reaches the pipeline, answered as Umami answers that drop."""
-
-    def __init__(self, status: int, body: dict[str, Any], drop: DropReason) -> None:
-        super().__init__(body)
-        self.status = status
-        self.drop = drop
+def _hostname_error() -> dict[str, Any]:
+    tree = Tree()
+    tree.at("payload").at("hostname").errors.append("Invalid hostname.")
+    return bad_request(tree)
 
 
-class BadHostname(Invalid):
-    """A hostname no URL can be built on: Umami's 500, Footfall's 400 on `payload.hostname`.
-
-    Umami only builds URLs after its website lookup and bot check, so the answer waits for those
-    (an unknown website is still "Website not found.", a bot still beeps)."""
-
-    def __init__(self) -> None:
-        tree = Tree()
-        tree.at("payload").at("hostname").errors.append("Invalid hostname.")
-        super().__init__(bad_request(tree))
+# A hostname no URL can be built on is Umami's 500 and Footfall's 400 on `payload.hostname`. Umami
+# builds URLs only after its website lookup, bot check and IP block, so the hit carries the error
+# (Hit.invalid) and the pipeline refuses it after those steps: an unknown website is still
+# "Website not found.", a bot still beeps.
+_BAD_HOSTNAME = "hostname"
 
 
 def _host(text: str) -> str:
@@ -110,18 +102,16 @@ def _host(text: str) -> str:
 
 
 def build_hit(kind: str, p: Payload, *, ip: str, user_agent: str, now_ms: int) -> Hit:
-    """Umami's URL rules (§1.10) onto the common columns; raises BadHostname for a bad hostname."""
+    """Umami's URL rules (§1.10) onto the common columns; a bad hostname marks the hit invalid."""
     base = base_url(p.hostname or None)
+    bad_host = base is None
     if base is None:
-        if kind == "identify":  # Umami never builds a URL for identify: the hostname is not used
-            base = base_url(None)
-            assert base is not None
-        else:
-            raise BadHostname
+        base = base_url(None)
+        assert base is not None
     pathname, query, host = "", "", base.host
     url = parse(p.url, base) if p.url is not None else None
-    if url is None and p.url is not None and kind != "identify":
-        raise BadHostname  # valid against https://localhost, so only a port-less oddity gets here
+    # `url` is valid against https://localhost, so only a port-less oddity fails here.
+    bad_host = bad_host or (p.url is not None and url is None)
     if url is not None:
         fragment = f"#{url.fragment}" if url.fragment else ""
         pathname, query, host = decode_uri(url.path + fragment)[:MAX_URL_PART], url.query[:MAX_URL_PART], url.host
@@ -154,6 +144,8 @@ def build_hit(kind: str, p: Payload, *, ip: str, user_agent: str, now_ms: int) -
         interactive=interactive,
         tag=p.tag,
         distinct_id=p.id[:MAX_ID],
+        # Umami never builds a URL for identify: there the hostname is not a reason to refuse.
+        invalid=_BAD_HOSTNAME if bad_host and kind != "identify" else "",
     )
 
 
@@ -183,8 +175,10 @@ def put_source_first_values(w: Work, ctx: Context) -> DropReason | None:
         ev.query = raw
 
 
-UMAMI_PIPELINE: Steps = tuple(
-    (name, put_source_first_values if step is put_source else step) for name, step in PIPELINE
+UMAMI_PIPELINE: Steps = insert_after(
+    tuple((name, put_source_first_values if step is put_source else step) for name, step in PIPELINE),
+    "drop_bot",
+    ("refuse_invalid", refuse_invalid),  # after the site, IP and bot checks, as Umami's order
 )
 assert any(step is put_source_first_values for _, step in UMAMI_PIPELINE)
 
@@ -206,23 +200,7 @@ class UmamiEndpoint:
 
     def _hit(self, body: Any, ip: str, user_agent: str, now_ms: int) -> tuple[Hit, Payload]:
         kind, payload = validate(body, now_s=now_ms // 1000, window=TIMESTAMP_WINDOW)
-        try:
-            return build_hit(kind, payload, ip=ip, user_agent=user_agent, now_ms=now_ms), payload
-        except BadHostname as exc:
-            raise self._before_urls(exc, payload, user_agent) from None
-
-    def _before_urls(self, exc: BadHostname, payload: Payload, user_agent: str) -> Invalid:
-        """Umami's answer for what it checks before building URLs, else the hostname's 400."""
-        sites, metrics = self.ingestor.ctx.sites, self.ingestor.ctx.metrics
-        site = sites.by_site_id(payload.source_id)
-        if site is None:
-            metrics.dropped("", DropReason.NOT_FOUND)
-            return Refused(400, WEBSITE_NOT_FOUND, DropReason.NOT_FOUND)
-        agent = payload.userAgent or user_agent
-        if agent and bots.is_bot(agent):
-            metrics.dropped(site.domain, DropReason.BOT)
-            return Refused(200, BEEP, DropReason.BOT)
-        return exc
+        return build_hit(kind, payload, ip=ip, user_agent=user_agent, now_ms=now_ms), payload
 
     def _claims(self, header: str, payload: Payload) -> TokenClaims | None:
         # Umami only reads the token for website hits; the tracker sends "" before identify.
@@ -249,6 +227,8 @@ class UmamiEndpoint:
         """Umami's answer for a dropped hit."""
         if outcome.drop == DropReason.NOT_FOUND:
             return 400, WEBSITE_NOT_FOUND
+        if outcome.drop == DropReason.INVALID:
+            return 400, _hostname_error()
         if outcome.drop == DropReason.IGNORED_IP and not (user_agent and bots.is_bot(user_agent)):
             return 403, FORBIDDEN  # Umami checks bots before the IP list: a bot still beeps
         return 200, BEEP
@@ -270,8 +250,6 @@ class UmamiEndpoint:
         headers = request.headers
         try:
             hit, payload = self._hit(body, self._ip(request), headers.get("user-agent", ""), now_ms)
-        except Refused as exc:
-            return _respond(exc.status, exc.body, (("x-footfall-dropped", exc.drop.value),))
         except Invalid as exc:
             return _respond(400, exc.body)
         try:
@@ -317,18 +295,9 @@ class UmamiEndpoint:
         header = request.headers.get("x-umami-cache", "")
         details: list[dict[str, Any]] = []
         parsed: list[tuple[int, Hit, Payload]] = []
-        successes = 0
-        dropped: list[str] = []
         for index, item in enumerate(items):
             try:
                 hit, payload = self._hit(item, ip, user_agent, now_ms)
-            except Refused as exc:
-                dropped.append(exc.drop.value)
-                if exc.status == 200:
-                    successes += 1  # a beep is a 2xx: Umami counts it as processed
-                else:
-                    details.append({"index": index, "response": exc.body})
-                continue
             except Invalid as exc:
                 details.append({"index": index, "response": exc.body})
                 continue
@@ -339,6 +308,8 @@ class UmamiEndpoint:
             return _respond(503, OVERLOADED, (("retry-after", "1"),))
         outcomes = self.ingestor.ingest((hit for _, hit, _ in parsed), UMAMI_PIPELINE)
         cache: Any = None
+        successes = 0
+        dropped: list[str] = []
         for (index, hit, payload), outcome in zip(parsed, outcomes, strict=True):
             if outcome.drop is None:
                 successes += 1

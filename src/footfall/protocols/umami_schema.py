@@ -83,11 +83,12 @@ def js_type(value: Any) -> str:
     return "object"
 
 
+# zod's invalid_type messages all start so; such an issue aborts the object's refinement.
 _WRONG_TYPE = "Invalid input: expected "
 
 
 def expected(kind: str, value: Any) -> str:
-    return f"Invalid input: expected {kind}, received {js_type(value) if value is not _MISSING else 'undefined'}"
+    return f"{_WRONG_TYPE}{kind}, received {js_type(value) if value is not _MISSING else 'undefined'}"
 
 
 _MISSING: Any = object()

@@ -85,6 +85,16 @@ class DuckDBStore:
         )
         self._write_lock = threading.Lock()
 
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the single writer (reads use their own, concurrently)."""
+        with self._write_lock:
+            con = self._db.cursor()
+            try:
+                yield con
+            finally:
+                con.close()
+
     def migrate(self) -> None:
         if self.read_only:
             return
@@ -115,8 +125,7 @@ class DuckDBStore:
                 bad_sessions,
                 why or session_why,
             )
-        with self._write_lock:
-            con = self._db.cursor()
+        with self._writer() as con:
             con.register("_ff_events", event_table)
             con.register("_ff_sessions", session_table)
             try:
@@ -134,21 +143,15 @@ class DuckDBStore:
             finally:
                 con.unregister("_ff_events")
                 con.unregister("_ff_sessions")
-                con.close()
         return bad_events + bad_sessions
 
     def purge(self, before_ms: int) -> int:
         cutoff = dt.datetime.fromtimestamp(before_ms / 1000, dt.UTC).replace(tzinfo=None)
         deleted = 0
-        with self._write_lock:
-            con = self._db.cursor()
-            try:
-                with _transaction(con):
-                    for table in ("events", "sessions"):
-                        row = con.execute(f"DELETE FROM {table} WHERE timestamp < ?", [cutoff]).fetchone()
-                        deleted += int(row[0]) if row else 0
-            finally:
-                con.close()
+        with self._writer() as con, _transaction(con):
+            for table in ("events", "sessions"):
+                row = con.execute(f"DELETE FROM {table} WHERE timestamp < ?", [cutoff]).fetchone()
+                deleted += int(row[0]) if row else 0
         return deleted
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
