@@ -531,9 +531,11 @@ def test_install_unpacks_checks_and_replaces(tmp_path: Path, monkeypatch: pytest
     target.mkdir()
     (target / DBIP_V4_FILE).write_bytes(b"old")
     assert install_geo_db(target) == target
-    assert sorted(p.name for p in target.iterdir()) == ["DBIP-LICENSE", DBIP_V4_FILE, DBIP_V6_FILE]
+    index = f"{DBIP_V4_FILE}.v4index"  # built at install time, so that no server has to
+    assert sorted(p.name for p in target.iterdir()) == ["DBIP-LICENSE", DBIP_V4_FILE, index, DBIP_V6_FILE]
     monkeypatch.setenv("FOOTFALL_GEO_CACHE", str(target))
     with open_geo(tmp_path / "data") as locator:
+        assert locator.v4_index is not None and locator.v4_index.path == target / index
         assert locator.lookup("8.8.8.8") == GeoInfo("US", "US-CA", "Mountain View", "California")
         assert locator.lookup("2a00:1450::1").region == "DE-HE"
 

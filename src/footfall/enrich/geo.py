@@ -20,7 +20,10 @@ import datetime as dt
 import functools
 import ipaddress
 import logging
+import os
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ from typing import Final
 import iptocc
 import maxminddb
 
+from footfall.enrich.geo_index import IndexBuild, V4Index, index_is_current
 from footfall.enrich.geo_install import DBIP_LICENSE_FILE as DBIP_LICENSE_FILE
 from footfall.enrich.geo_install import DBIP_PACKAGE, default_geo_dir, install_geo_db
 from footfall.enrich.geo_install import DBIP_V4_FILE as DBIP_V4_FILE
@@ -134,6 +138,8 @@ class _Table:
     database_type: str
     build_date: dt.date
     layout: str
+    size: int = 0
+    build_epoch: int = 0
 
     @classmethod
     def open(cls, path: Path) -> _Table:
@@ -149,6 +155,8 @@ class _Table:
             database_type=str(meta.database_type),
             build_date=dt.datetime.fromtimestamp(int(meta.build_epoch), dt.UTC).date(),
             layout="",
+            size=path.stat().st_size,
+            build_epoch=int(meta.build_epoch),
         )
         table.layout = detect_layout(reader, table.ip_version)
         if not table.layout:
@@ -163,12 +171,26 @@ class _Table:
         return LAYOUTS[self.layout](self.reader.get(addr))
 
 
+@dataclass(slots=True)
+class _IndexPlan:
+    """Where the compact IPv4 index of ``table`` lives (see geo_index.py)."""
+
+    table: _Table
+    target: Path
+
+    def is_current(self) -> bool:
+        return index_is_current(self.target, self.table.size, self.table.build_epoch, self.table.layout)
+
+
 def _iptocc_lookup(addr: str) -> GeoInfo:
     return GeoInfo(country=country_code(iptocc.country_code(addr)))
 
 
 class GeoLocator:
     """Looks IPs up in the chosen database. Thread-safe; ``lookup`` never raises."""
+
+    # How often a lookup that misses the cache checks on an index being built (seconds).
+    POLL_S = 1.0
 
     def __init__(
         self,
@@ -179,6 +201,8 @@ class GeoLocator:
         attribution: str,
         tables: Iterable[_Table] = (),
         cache_size: int = 16384,
+        index: _IndexPlan | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source  # for logs and the status page: which data answers
         self.attribution = attribution  # credit the data licence asks for; "" when none is needed
@@ -186,6 +210,17 @@ class GeoLocator:
         self._v6 = v6
         self._tables = tuple(tables)
         self._cached: Callable[[str], GeoInfo] = functools.lru_cache(maxsize=cache_size)(self._lookup)
+        self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._plan = index
+        self._build: IndexBuild | None = None
+        self._next_poll = 0.0
+        self.v4_index: V4Index | None = None
+        if index is not None:
+            if index.is_current():
+                self._adopt()
+            else:
+                self._build = IndexBuild.start(index.table.path, index.table.layout, index.target, now=time.time())
 
     def lookup(self, ip: str) -> GeoInfo:
         """Geo of ``ip``; NO_GEO for garbage, private, loopback and other non-public addresses."""
@@ -194,6 +229,8 @@ class GeoLocator:
         return self._cached(ip)
 
     def _lookup(self, ip: str) -> GeoInfo:
+        if self._plan is not None and self._monotonic() >= self._next_poll:
+            self._poll()
         addr = _public_address(ip.strip())
         if not addr:
             return NO_GEO
@@ -204,10 +241,50 @@ class GeoLocator:
             log.warning("geo lookup failed in %s", self.source, exc_info=True)
             return NO_GEO
 
+    def _poll(self) -> None:
+        """Switch IPv4 to the index once it is built (here or by another process)."""
+        with self._lock:
+            self._next_poll = self._monotonic() + self.POLL_S
+            if self._build is not None:
+                finished = self._build.finished()
+                if finished is None:
+                    return
+                self._build = None
+                if not finished:
+                    self._plan = None  # stay on the .mmdb file; the builder logged why
+                    return
+            if self._plan is not None and self._plan.is_current():
+                self._adopt()
+
+    def _adopt(self) -> None:
+        plan = self._plan
+        assert plan is not None
+        self._plan = None
+        try:
+            index = V4Index(plan.target)
+        except (OSError, ValueError):
+            log.warning("cannot open the geo index %s; staying on the .mmdb file", plan.target, exc_info=True)
+            return
+        self.v4_index = index
+        self._v4 = index.lookup
+        if plan.table.ip_version == 4:
+            # Nothing else reads this file: unmapping it is what takes its pages out of the server.
+            plan.table.reader.close()
+            self._tables = tuple(t for t in self._tables if t is not plan.table)
+        log.info("IPv4 geo lookups use the index %s", plan.target)
+
     def close(self) -> None:
-        for table in self._tables:
-            table.reader.close()
-        self._tables = ()
+        with self._lock:
+            if self._build is not None:
+                self._build.stop()
+                self._build = None
+            self._plan = None
+            for table in self._tables:
+                table.reader.close()
+            self._tables = ()
+            if self.v4_index is not None:
+                self.v4_index.close()
+                self.v4_index = None
 
     def __enter__(self) -> GeoLocator:
         return self
@@ -243,8 +320,11 @@ def _sibling(path: Path) -> Path | None:
     return None
 
 
-def _locator(tables: list[_Table], source: str, attribution: str) -> GeoLocator:
-    """Route v4 to a table holding v4 data and v6 to one holding v6; iptocc covers a missing family."""
+def _locator(tables: list[_Table], source: str, attribution: str, index_dir: Path | None) -> GeoLocator:
+    """Route v4 to a table holding v4 data and v6 to one holding v6; iptocc covers a missing family.
+
+    IPv4 goes through the compact index in ``index_dir`` once it exists (None: no index).
+    """
     v4_table = next((t for t in tables if t.ip_version == 4), None) or next(
         (t for t in tables if "ipv6" not in t.path.name), None
     )
@@ -255,10 +335,13 @@ def _locator(tables: list[_Table], source: str, attribution: str) -> GeoLocator:
     if gaps:
         source += f"; {' and '.join(gaps)} by iptocc (country only)"
         attribution = "; ".join(a for a in (attribution, IPTOCC_ATTRIBUTION) if a)
-    return GeoLocator(v4=v4, v6=v6, source=source, attribution=attribution, tables=tables)
+    plan = None
+    if v4_table is not None and index_dir is not None:
+        plan = _IndexPlan(v4_table, index_dir / f"{v4_table.path.name}.v4index")
+    return GeoLocator(v4=v4, v6=v6, source=source, attribution=attribution, tables=tables, index=plan)
 
 
-def _open_user_db(path: Path) -> GeoLocator:
+def _open_user_db(path: Path, index_dir: Path | None) -> GeoLocator:
     if not path.is_file():
         raise GeoError(f"geo database {path} does not exist or is not a file")
     tables = [_Table.open(path)]
@@ -272,10 +355,11 @@ def _open_user_db(path: Path) -> GeoLocator:
         _warm_regions(table)
     kind, attribution = _describe(tables[0])
     where = ", ".join(str(t.path) for t in tables)
-    return _locator(tables, f"{kind}, built {tables[0].build_date.isoformat()}, at {where}", attribution)
+    source = f"{kind}, built {tables[0].build_date.isoformat()}, at {where}"
+    return _locator(tables, source, attribution, index_dir)
 
 
-def _open_dbip_dir(directory: Path) -> GeoLocator:
+def _open_dbip_dir(directory: Path, index_dir: Path | None) -> GeoLocator:
     tables: list[_Table] = []
     try:
         for name in (DBIP_V4_FILE, DBIP_V6_FILE):
@@ -289,7 +373,7 @@ def _open_dbip_dir(directory: Path) -> GeoLocator:
         _warm_regions(table)
     built = max(t.build_date for t in tables).isoformat()
     source = f"DB-IP City Lite (CC BY 4.0), built {built}, at {directory}"
-    return _locator(tables, source, DBIP_ATTRIBUTION)
+    return _locator(tables, source, DBIP_ATTRIBUTION, index_dir)
 
 
 def _warm_regions(table: _Table) -> None:
@@ -307,18 +391,23 @@ def _iptocc_only() -> GeoLocator:
     )
 
 
-def open_geo(data_dir: Path, geo_db: str = "") -> GeoLocator:
+def open_geo(data_dir: Path, geo_db: str = "", *, build_index: bool = True) -> GeoLocator:
     """The best geolocation available: ``geo_db`` if given, else installed DB-IP files, else iptocc.
 
     A ``geo_db`` that cannot be used raises GeoError (the operator asked for it by name); a damaged
-    installed database only logs a warning and falls through to the next choice.
+    installed database only logs a warning and falls through to the next choice. IPv4 lookups use
+    the file's compact index (geo_index.py); without ``build_index`` a missing one is not built.
+    An installed database keeps its index beside it (``footfall geo install`` builds it there); a
+    user's own file, or a directory the server cannot write, keeps it under ``<data_dir>/geo-index``.
     """
+    own_index_dir = data_dir / "geo-index"
     if geo_db.strip():
-        return _open_user_db(Path(geo_db.strip()).expanduser())
+        return _open_user_db(Path(geo_db.strip()).expanduser(), own_index_dir if build_index else None)
     for directory in (data_dir / "geo", default_geo_dir()):
         if (directory / DBIP_V4_FILE).is_file() or (directory / DBIP_V6_FILE).is_file():
+            index_dir = directory if os.access(directory, os.W_OK) else own_index_dir
             try:
-                return _open_dbip_dir(directory)
+                return _open_dbip_dir(directory, index_dir if build_index else None)
             except GeoError:
                 log.warning("geo database in %s is unusable; trying the next source", directory, exc_info=True)
     return _iptocc_only()
