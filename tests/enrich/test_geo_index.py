@@ -157,6 +157,7 @@ def test_the_server_builds_a_missing_index_and_switches_to_it(tmp_path: Path) ->
         _wait_for_index(locator, clock)
         index = tmp_path / "data" / "geo-index" / "my-city-ipv4.mmdb.v4index"
         assert locator.v4_index.path == index
+        assert locator.source.endswith("; IPv4 through its compact index")
         assert not list(index.parent.glob(".*"))  # no lock or temporary file left behind
         locator._cached.cache_clear()
         assert {ip: locator.lookup(ip) for ip in before} == before
@@ -265,3 +266,13 @@ def test_the_installed_dbip_index_matches_the_file(dbip_dir: Path) -> None:  # n
     rng = random.Random(11)
     probes = [socket.inet_ntoa(rng.getrandbits(32).to_bytes(4, "big")) for _ in range(20_000)]
     _same_answers(dbip_dir / DBIP_V4_FILE, index, "ip-location-db", probes)
+
+
+def test_an_unwritable_index_directory_leaves_the_file_in_charge(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "geo-index").write_text("a file where the directory should be")
+    mmdb = write_mmdb(tmp_path / "my-city-ipv4.mmdb", NETWORKS, ip_version=4, database_type="city")
+    with open_geo(data, str(mmdb)) as locator:
+        assert locator._build is None and locator._plan is None  # nothing to wait for
+        assert locator.lookup("2.0.4.1").city == "Zürich"

@@ -221,6 +221,8 @@ class GeoLocator:
                 self._adopt()
             else:
                 self._build = IndexBuild.start(index.table.path, index.table.layout, index.target, now=time.time())
+                if self._build is None and not IndexBuild.lock_of(index.target).exists():
+                    self._plan = None  # it cannot be built here (logged); no other process is building it
 
     def lookup(self, ip: str) -> GeoInfo:
         """Geo of ``ip``; NO_GEO for garbage, private, loopback and other non-public addresses."""
@@ -271,6 +273,7 @@ class GeoLocator:
             # Nothing else reads this file: unmapping it is what takes its pages out of the server.
             plan.table.reader.close()
             self._tables = tuple(t for t in self._tables if t is not plan.table)
+        self.source += "; IPv4 through its compact index"
         log.info("IPv4 geo lookups use the index %s", plan.target)
 
     def close(self) -> None:

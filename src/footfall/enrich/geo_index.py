@@ -252,14 +252,17 @@ class IndexBuild:
 
     @classmethod
     def start(cls, source: Path, layout: str, target: Path, *, now: float) -> IndexBuild | None:
-        lock = target.with_name(f".{target.name}.building")
+        lock = cls.lock_of(target)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
                 if now - lock.stat().st_mtime > cls.STALE_LOCK_S:
                     lock.unlink()  # a builder that died without cleaning up
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return None  # another process is building it
         except OSError:
+            log.warning("cannot build the geo index in %s; IPv4 stays on the .mmdb file", target.parent, exc_info=True)
             return None
         os.close(fd)
         command = [sys.executable, "-m", "footfall.enrich.geo_index", str(source), layout, str(target)]
@@ -274,6 +277,10 @@ class IndexBuild:
             return None
         log.info("building the IPv4 geo index of %s in the background (pid %d)", source, process.pid)
         return cls(process, lock)
+
+    @staticmethod
+    def lock_of(target: Path) -> Path:
+        return target.with_name(f".{target.name}.building")
 
     def finished(self) -> bool | None:
         """None while it runs; then True when it succeeded. The lock is released once it ends."""
