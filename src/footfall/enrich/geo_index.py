@@ -308,6 +308,8 @@ def main(argv: list[str]) -> int:
     source, layout, target = argv
     # The server stops a builder it no longer needs with SIGTERM; finally-blocks still clean up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    with contextlib.suppress(OSError):
+        os.nice(10)  # a one-off job: ingestion in the parent comes first for the CPU
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     build_index(Path(source), layout, Path(target))
     return 0
