@@ -15,13 +15,10 @@ LRU keeps recent addresses in process memory only, as the request handling alrea
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
-import ipaddress
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -33,7 +30,8 @@ from typing import Final
 import iptocc
 import maxminddb
 
-from footfall.enrich.geo_index import IndexBuild, V4Index, index_is_current
+from footfall.enrich.addresses import public_address
+from footfall.enrich.geo_index import IndexBuild, V4Index, index_is_current, index_path
 from footfall.enrich.geo_install import DBIP_LICENSE_FILE as DBIP_LICENSE_FILE
 from footfall.enrich.geo_install import DBIP_PACKAGE, default_geo_dir, install_geo_db
 from footfall.enrich.geo_install import DBIP_V4_FILE as DBIP_V4_FILE
@@ -71,63 +69,6 @@ _MAX_IP_TEXT = 64
 _Lookup = Callable[[str], GeoInfo]
 
 
-def _ranges(*cidrs: str) -> tuple[list[int], list[int]]:
-    nets = sorted(ipaddress.ip_network(c) for c in cidrs)
-    return [int(n.network_address) for n in nets], [int(n.broadcast_address) for n in nets]
-
-
-# Addresses no visitor arrives from over the public internet. Written out rather than asking
-# ipaddress's is_global: that is ~10x slower (it walks a list of networks per call) and lets
-# multicast through.
-_V4_STARTS, _V4_ENDS = _ranges(
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",  # carrier-grade NAT
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.0.2.0/24",
-    "192.88.99.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/3",  # multicast, reserved, broadcast
-)
-# Only 2000::/3 is global unicast; inside it, the IETF special-purpose block and the documentation blocks.
-_V6_STARTS, _V6_ENDS = _ranges("2001::/23", "2001:db8::/32", "3fff::/20")
-_V6_GLOBAL_TOP = 0b001  # first three bits of 2000::/3
-_V4_MAPPED = bytes(10) + b"\xff\xff"
-
-
-def _outside(value: int, starts: list[int], ends: list[int]) -> bool:
-    i = bisect.bisect_right(starts, value) - 1
-    return i < 0 or value > ends[i]
-
-
-def _public_address(text: str) -> str:
-    """``text`` if it is a public IPv4 or IPv6 address (IPv4-mapped IPv6 as plain IPv4), else ""."""
-    # inet_pton raises ValueError, not OSError, for a NUL inside the text (Umami's `ip` field is
-    # the tracker's to fill).
-    try:
-        packed = socket.inet_pton(socket.AF_INET, text)
-    except (OSError, ValueError):
-        try:
-            packed = socket.inet_pton(socket.AF_INET6, text)
-        except (OSError, ValueError):
-            return ""
-        if packed[:12] == _V4_MAPPED:
-            # dual-stack sockets report v4 clients as ::ffff:a.b.c.d; the v4 data is the one to ask
-            packed = packed[12:]
-            text = socket.inet_ntop(socket.AF_INET, packed)
-        elif packed[0] >> 5 != _V6_GLOBAL_TOP or not _outside(int.from_bytes(packed), _V6_STARTS, _V6_ENDS):
-            return ""
-        else:
-            return text
-    return text if _outside(int.from_bytes(packed), _V4_STARTS, _V4_ENDS) else ""
-
-
 @dataclass(slots=True)
 class _Table:
     """One opened .mmdb file."""
@@ -136,10 +77,9 @@ class _Table:
     reader: maxminddb.Reader
     ip_version: int
     database_type: str
-    build_date: dt.date
     layout: str
-    size: int = 0
-    build_epoch: int = 0
+    size: int
+    build_epoch: int
 
     @classmethod
     def open(cls, path: Path) -> _Table:
@@ -153,7 +93,6 @@ class _Table:
             reader=reader,
             ip_version=int(meta.ip_version),
             database_type=str(meta.database_type),
-            build_date=dt.datetime.fromtimestamp(int(meta.build_epoch), dt.UTC).date(),
             layout="",
             size=path.stat().st_size,
             build_epoch=int(meta.build_epoch),
@@ -166,6 +105,10 @@ class _Table:
                 "or ip-location-db): no country in its records"
             )
         return table
+
+    @property
+    def build_date(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.build_epoch, dt.UTC).date()
 
     def lookup(self, addr: str) -> GeoInfo:
         return LAYOUTS[self.layout](self.reader.get(addr))
@@ -233,7 +176,7 @@ class GeoLocator:
     def _lookup(self, ip: str) -> GeoInfo:
         if self._plan is not None and self._monotonic() >= self._next_poll:
             self._poll()
-        addr = _public_address(ip.strip())
+        addr = public_address(ip.strip())
         if not addr:
             return NO_GEO
         try:
@@ -340,7 +283,7 @@ def _locator(tables: list[_Table], source: str, attribution: str, index_dir: Pat
         attribution = "; ".join(a for a in (attribution, IPTOCC_ATTRIBUTION) if a)
     plan = None
     if v4_table is not None and index_dir is not None:
-        plan = _IndexPlan(v4_table, index_dir / f"{v4_table.path.name}.v4index")
+        plan = _IndexPlan(v4_table, index_path(index_dir, v4_table.path))
     return GeoLocator(v4=v4, v6=v6, source=source, attribution=attribution, tables=tables, index=plan)
 
 

@@ -44,7 +44,15 @@ import maxminddb
 
 from footfall.enrich.geo_records import LAYOUTS, NO_GEO, GeoInfo
 
-__all__ = ["FORMAT_VERSION", "IndexBuild", "V4Index", "build_index", "index_is_current"]
+__all__ = [
+    "FORMAT_VERSION",
+    "IndexBuild",
+    "V4Index",
+    "build_if_stale",
+    "build_index",
+    "index_is_current",
+    "index_path",
+]
 
 log = logging.getLogger("footfall.enrich.geo")
 
@@ -171,6 +179,21 @@ def _read_header(path: Path) -> tuple[Any, ...] | None:
         return None
     fields = _HEADER.unpack(raw)
     return fields if fields[0] == _MAGIC and fields[1] == FORMAT_VERSION else None
+
+
+def index_path(directory: Path, source: Path) -> Path:
+    """Where the index of the .mmdb file ``source`` lives in ``directory``."""
+    return directory / f"{source.name}.v4index"
+
+
+def build_if_stale(source: Path, layout: str, directory: Path) -> Path | None:
+    """Build the index of ``source`` in ``directory`` unless a current one is there; the new one or None."""
+    target = index_path(directory, source)
+    with maxminddb.open_database(str(source), maxminddb.MODE_AUTO) as reader:
+        build_epoch = int(reader.metadata().build_epoch)
+    if index_is_current(target, source.stat().st_size, build_epoch, layout):
+        return None
+    return build_index(source, layout, target)
 
 
 def index_is_current(index: Path, source_size: int, build_epoch: int, layout: str) -> bool:

