@@ -67,6 +67,7 @@ def main() -> int:
     ap.add_argument("--site", default="demo.footfall.test")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--memory-limit", default="64MB", help="the duckdb_memory_limit setting")
     args = ap.parse_args()
 
     site = MetaStore(args.data_dir / "meta.sqlite3").find_site(args.site)
@@ -74,7 +75,7 @@ def main() -> int:
         print(f"no site {args.site!r} in {args.data_dir}", file=sys.stderr)
         return 1
     db_path = args.data_dir / "events.duckdb"
-    store = DuckDBStore(db_path, read_only=True, threads=args.threads)
+    store = DuckDBStore(db_path, read_only=True, threads=args.threads, memory_limit=args.memory_limit)
     _cols, rows = store.query("SELECT count(*) FROM events WHERE site_id = ?", [site.id])
     n_events = int(rows[0][0])
     _cols, rows = store.query("SELECT count(*) FROM sessions WHERE site_id = ?", [site.id])

@@ -59,7 +59,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--visitors", type=int, default=100_000)
-    ap.add_argument("--memory-limit", default="128MB", help="the duckdb_memory_limit setting")
+    ap.add_argument("--memory-limit", default="64MB", help="the duckdb_memory_limit setting")
     args = ap.parse_args()
     rng = random.Random(42)
     data = Path(tempfile.mkdtemp(prefix="footfall-store-"))

@@ -39,9 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("storage", "duckdb", str, "Event store: duckdb (embedded; the only backend so far)."),
     Setting(
         "duckdb_memory_limit",
-        "128MB",
+        "64MB",
         str,
-        "Memory DuckDB may use for caching and queries (larger queries spill to disk).",
+        "Memory DuckDB may use for caching and queries (larger queries spill to disk; more caches more of the file).",
     ),
     Setting("flush_interval_ms", 1000, int, "Write buffered events at least this often (milliseconds)."),
     Setting("flush_rows", 10000, int, "Write as soon as this many events are buffered."),
@@ -75,7 +75,7 @@ class Settings:
     data_dir: str = "./footfall-data"
     public_url: str = ""
     storage: str = "duckdb"
-    duckdb_memory_limit: str = "128MB"
+    duckdb_memory_limit: str = "64MB"
     flush_interval_ms: int = 1000
     flush_rows: int = 10000
     buffer_max_rows: int = 200000

@@ -156,6 +156,47 @@ def test_rows_no_column_can_hold_are_left_out_and_counted(store: EventStore) -> 
     assert store.write([event()], [session(4)]) == 0
 
 
+def test_nullable_columns_keep_null_apart_from_zero_and_false(store: EventStore) -> None:
+    store.write(
+        [
+            event(name="a", scroll_depth=None, is_unique_user=None, is_unique_page=None),
+            event(name="b", scroll_depth=0, is_unique_user=False, is_unique_page=False),
+            event(name="c", scroll_depth=100, is_unique_user=True, is_unique_page=None, props={"k": ""}),
+            event(name="d", pathname="", title="nul\x00inside", props={"": "\u2603\U0001d11e"}),
+        ],
+        [],
+    )
+    columns = "name, scroll_depth, is_unique_user, is_unique_page, pathname, title, props"
+    got = rows(store, f"SELECT {columns} FROM events ORDER BY name")
+    assert [(r["scroll_depth"], r["is_unique_user"], r["is_unique_page"]) for r in got] == [
+        (None, None, None),
+        (0, False, False),
+        (100, True, None),
+        (None, None, None),
+    ]
+    assert (got[3]["pathname"], got[3]["title"]) == ("", "nul\x00inside")
+    assert [dict(r["props"]) for r in got] == [{}, {}, {"k": ""}, {"": "\u2603\U0001d11e"}]
+
+
+def test_values_no_string_column_can_hold_are_left_out(store: EventStore) -> None:
+    left_out = store.write(
+        [
+            event(pathname="/a"),
+            event(pathname="/lone-surrogate-\ud800"),  # JSON allows it; it is not UTF-8
+            event(props={"k": 1}),
+            event(props={"\udc00": "v"}),
+            event(scroll_depth=300),
+            event(is_unique_user="yes"),
+            event(title=5),
+            event(pathname="/b"),
+        ],
+        [session(1), session(2, entry_page="/\ud83d")],
+    )
+    assert left_out == 7
+    assert rows(store, "SELECT pathname FROM events ORDER BY pathname") == [{"pathname": "/a"}, {"pathname": "/b"}]
+    assert rows(store, "SELECT session_id FROM sessions") == [{"session_id": 1}]
+
+
 def test_a_row_of_the_wrong_length_is_left_out(store: EventStore) -> None:
     assert store.write([event()[:-1], event()], [session(1)[:3]]) == 2
     assert rows(store, "SELECT count(*) AS n FROM events") == [{"n": 1}]
