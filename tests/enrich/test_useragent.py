@@ -295,3 +295,46 @@ def test_warm_up_is_idempotent() -> None:
     warm_up()
     warm_up()
     assert parse_user_agent(EXPECTED[0][0]).browser == "Chrome"
+
+
+@pytest.mark.parametrize(
+    ("ua", "device"),
+    [
+        # Each of these met a maker's own device regex first when all of uap-core's were compiled
+        # (useragent._resolver keeps only the generic ones and those whose family is read).
+        (
+            "Mozilla/5.0 (Linux; Android 10; SM-T510) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Safari/537.36",
+            "tablet",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 7.0; SAMSUNG SM-G930F Build/NRD90M) AppleWebKit/537.36 (KHTML, like "
+            "Gecko) SamsungBrowser/9.2 Chrome/67.0 Mobile Safari/537.36",
+            "mobile",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 8.1.0; Lenovo TB-X104F) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Safari/537.36",
+            "tablet",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 11; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/110.3.1 like "
+            "Chrome/110.0.5481.154 Safari/537.36",
+            "tablet",
+        ),
+        (
+            "Mozilla/5.0 (iPod touch; CPU iPhone OS 12_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/12.1 Mobile/15E148 Safari/604.1",
+            "mobile",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 9; AFTMM) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
+            "desktop",
+        ),
+        # A feature phone: the generic feature-phone regex now answers (before, a Nokia model regex
+        # did, and the device was unknown).
+        ("Nokia6300/2.0 (05.00) Profile/MIDP-2.0 Configuration/CLDC-1.1", "mobile"),
+    ],
+)
+def test_device_class_without_the_makers_device_regexes(ua: str, device: str) -> None:
+    assert parse_user_agent(ua).device == device
