@@ -67,6 +67,10 @@ class DuckDBStore:
                 # default): most of an ingesting server's RSS. Lower ones hand it back sooner.
                 "allocator_flush_threshold": "32MiB",
                 "allocator_bulk_deallocation_flush_threshold": "32MiB",
+                # Freed pages go back to the OS from a background thread within seconds, rather
+                # than when the next write happens to purge them: 102 -> 61 MB of a store process
+                # ten seconds after 600k events were written (41 MB it had freed but still held).
+                "allocator_background_threads": True,
             },
         )
         self._write_lock = threading.Lock()
