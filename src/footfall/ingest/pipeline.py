@@ -2,15 +2,14 @@
 
 The order carries meaning: cheap drops first; geo before anything that needs the country;
 identity and session last, since they keep state and must only see events that will be stored.
-Steps never touch storage: the runner hands the finished row (and the visit's new state) back to
-the caller, which appends both to the write buffer.
+Steps never touch storage: the runner hands the finished event (and its visit) back to the
+caller, which appends both to the write buffer.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from footfall.ingest.context import Context
 from footfall.ingest.sessions import LiveSession
@@ -34,7 +33,7 @@ class Work:
 @dataclasses.dataclass(slots=True)
 class Outcome:
     event: Event | None
-    session_row: tuple[Any, ...] | None
+    session: LiveSession | None
     drop: DropReason | None
     site: Site | None
 
@@ -54,5 +53,4 @@ def run(hit: Hit, ctx: Context, steps: Steps) -> Outcome:
             return Outcome(None, None, reason, work.site)
     assert work.event is not None and work.site is not None
     ctx.metrics.accepted(work.site.domain)
-    session = work.session
-    return Outcome(work.event, session.row() if session is not None else None, None, work.site)
+    return Outcome(work.event, work.session, None, work.site)

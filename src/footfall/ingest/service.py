@@ -32,6 +32,6 @@ class Ingestor:
         for hit in hits:
             outcome = pipeline.run(hit, self.ctx, steps)
             if outcome.event is not None:
-                self.buffer.append(outcome.event.row(), outcome.session_row)
+                self.buffer.append(outcome.event.row(), outcome.session)
             outcomes.append(outcome)
         return outcomes
