@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 
 from footfall.model import EVENT_COLUMNS, SESSION_COLUMNS
-
-Row = tuple[Any, ...]
+from footfall.storage.base import Row
 
 # The kinds of stored column: (SQL type, numpy dtype of the array DuckDB scans).
 KINDS: dict[str, tuple[str, Any]] = {
@@ -82,13 +81,14 @@ class Table:
         self.name = name
         self.columns = tuple(columns)
         self.kinds = tuple(kinds[c] for c in columns)
+        self.select_list = self._select_list()
 
     def ddl(self) -> str:
         cols = ",\n  ".join(f'"{c}" {KINDS[k][0]}' for c, k in zip(self.columns, self.kinds, strict=True))
         return f"CREATE TABLE {self.name} (\n  {cols}\n)"
 
-    def select_list(self) -> str:
-        """The SELECT that turns the arrays of `arrays` back into the table's columns, in order."""
+    def _select_list(self) -> str:
+        """The SELECT list that turns the arrays of `arrays` back into the table's columns, in order."""
         out = []
         for column, kind in zip(self.columns, self.kinds, strict=True):
             if kind == "map":  # numpy holds no maps: the keys and the values, as two list columns

@@ -1,8 +1,8 @@
 """The embedded DuckDB event store (the default backend).
 
 One process owns the file. Writes come from a single writer (the write buffer's thread) as column
-arrays DuckDB scans (storage/columns.py): ~130k rows/s, where executemany manages ~350 rows/s. Reads use their own
-cursor per call, so they run concurrently with the writer.
+arrays DuckDB scans (storage/columns.py): ~130k rows/s, where executemany manages ~350 rows/s.
+Reads use their own cursor per call, so they run concurrently with the writer.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class DuckDBStore:
             try:
                 with _transaction(con):
                     if len(events) > bad_events:
-                        con.execute(f"INSERT INTO events SELECT {EVENTS.select_list()} FROM _ff_events")
+                        con.execute(f"INSERT INTO events SELECT {EVENTS.select_list} FROM _ff_events")
                     if len(sessions) > bad_sessions:
                         # Live visits are rewritten on every flush; the `start` bound lets DuckDB's
                         # zone maps skip old row groups instead of scanning every stored visit.
@@ -129,7 +129,7 @@ class DuckDBStore:
                             "DELETE FROM sessions WHERE start >= (SELECT min(start) FROM _ff_sessions) "
                             "AND session_id IN (SELECT session_id FROM _ff_sessions)"
                         )
-                        con.execute(f"INSERT INTO sessions SELECT {SESSIONS.select_list()} FROM _ff_sessions")
+                        con.execute(f"INSERT INTO sessions SELECT {SESSIONS.select_list} FROM _ff_sessions")
             finally:
                 con.unregister("_ff_events")
                 con.unregister("_ff_sessions")
