@@ -178,6 +178,28 @@ def test_nullable_columns_keep_null_apart_from_zero_and_false(store: EventStore)
     assert [dict(r["props"]) for r in got] == [{}, {}, {"k": ""}, {"": "\u2603\U0001d11e"}]
 
 
+@pytest.mark.parametrize("every", [5, 10, 3000])
+def test_a_column_few_rows_fill_is_stored_in_a_large_batch(store: EventStore, every: int) -> None:
+    # DuckDB infers an object column's type from a sample of its rows: a batch whose sampled rows
+    # all have empty props (or no scroll depth) must still store the rows that have them.
+    n = 10_089
+    store.write(
+        [
+            event(pathname=f"/{i}", props={"plan": "pro"}, scroll_depth=40, is_unique_user=True)
+            if i % every == every - 1
+            else event(pathname=f"/{i}")
+            for i in range(n)
+        ],
+        [],
+    )
+    got = rows(
+        store,
+        "SELECT count(*) AS n, count(scroll_depth) AS scrolled, count(is_unique_user) AS unique_users, "
+        "sum(CASE WHEN props['plan'] = 'pro' THEN 1 ELSE 0 END) AS with_props FROM events",
+    )
+    assert got == [{"n": n, "scrolled": n // every, "unique_users": n // every, "with_props": n // every}]
+
+
 def test_values_no_string_column_can_hold_are_left_out(store: EventStore) -> None:
     left_out = store.write(
         [

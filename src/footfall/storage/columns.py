@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import chain
+from json import dumps
 from operator import itemgetter
 from typing import Any
 
@@ -91,8 +92,8 @@ class Table:
         """The SELECT list that turns the arrays of `arrays` back into the table's columns, in order."""
         out = []
         for column, kind in zip(self.columns, self.kinds, strict=True):
-            if kind == "map":  # numpy holds no maps: the keys and the values, as two list columns
-                out.append(f'map("{column}.keys"::VARCHAR[], "{column}.values"::VARCHAR[])')
+            if kind == "map":  # numpy holds no maps: each one as a JSON object
+                out.append(f'"{column}"::JSON::{KINDS[kind][0]}')
             elif kind.endswith("?"):
                 out.append(f'"{column}"::{KINDS[kind][0]}')
             else:
@@ -120,8 +121,9 @@ class Table:
             if values and not _COLUMN_CHECKS[kind](values):
                 raise _Unstorable(f"a value the {column} column cannot hold ({kind})")
             if kind == "map":
-                arrays[f"{column}.keys"] = np.fromiter(map(list, values), dtype=object, count=n)
-                arrays[f"{column}.values"] = np.fromiter(map(list, map(dict.values, values)), dtype=object, count=n)
+                # Not list columns: DuckDB infers a list column's type from a sample of its rows, and
+                # a batch whose sampled maps are all empty fails on the first row that is not.
+                arrays[column] = np.fromiter(map(_json_object, values), dtype=object, count=n)
             elif kind == "str" or kind.endswith("?"):
                 arrays[column] = np.fromiter(values, dtype=object, count=n)
             else:
@@ -132,6 +134,10 @@ class Table:
         if len(row) != len(self.columns):
             return False
         return all(_COLUMN_CHECKS[kind]([value]) for kind, value in zip(self.kinds, row, strict=True))
+
+
+def _json_object(value: dict[str, str]) -> str:
+    return dumps(value, ensure_ascii=False, separators=(",", ":")) if value else "{}"
 
 
 class _Unstorable(ValueError):
