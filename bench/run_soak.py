@@ -2,8 +2,9 @@
 
     python bench/run_soak.py [--seconds 6]
 
-Runs the Plausible, Umami (send and 1000-event batches) and Medama scripts one after another on
-127.0.0.1, stops the server with SIGTERM (which flushes the buffer), and checks:
+Runs the Plausible, Umami (send and 1000-event batches) and Medama scripts, then bench/mixed.lua
+(Plausible engagement, Medama unload and Umami identify after the events they follow up), one
+after another on 127.0.0.1, stops the server with SIGTERM (which flushes the buffer), and checks:
 - every acknowledged event is stored: wrk counts the answers that arrived within its duration,
   so stored events lie between that and that plus what was in flight at the end;
 - the server logged no error (a failed write is retried and logged, never answered);
@@ -35,6 +36,7 @@ LOADS = (
     ("umami_send.lua", "/api/send", 64, 1),
     ("umami_batch.lua", "/api/batch", 4, 1000),
     ("medama_hit.lua", "/api/event/hit", 64, 1),
+    ("mixed.lua", "", 64, 1),  # engagement, unload and identify after what they follow up
 )
 
 
