@@ -163,7 +163,7 @@ def export_events(
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    # A batch at a time, so an export of any size holds one batch in memory, not the site.
+    # A window at a time (see _windows), so an export of any size holds one window, not the site.
     batches = _Batches(store, site_id, since_ms, until_ms)
     schema = batches.schema
     rows = 0
