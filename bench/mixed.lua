@@ -15,30 +15,19 @@ local counter = 0
 
 local function page(v) return "/docs/page-" .. (1 + v % 500) end
 
-local function plausible(v, body)
-  return wrk.format("POST", "/api/event", {
-    ["Content-Type"] = "text/plain",
-    ["User-Agent"] = common.pick(common.uas, v),
-    ["X-Forwarded-For"] = common.ip(v),
-  }, body)
-end
-
-local function medama(v, body)
-  return wrk.format("POST", "/api/event/hit", {
-    ["Content-Type"] = "text/plain;charset=UTF-8",
+-- One POST of a visitor `v` (client IP and user agent from v) to a dialect's path.
+local function post(path, content_type, v, body)
+  return wrk.format("POST", path, {
+    ["Content-Type"] = content_type,
     ["User-Agent"] = common.pick(common.uas, v),
     ["Accept-Language"] = "en-US,en;q=0.9",
     ["X-Forwarded-For"] = common.ip(v),
   }, body)
 end
 
-local function umami(v, body)
-  return wrk.format("POST", "/api/send", {
-    ["Content-Type"] = "application/json",
-    ["User-Agent"] = common.pick(common.uas, v),
-    ["X-Forwarded-For"] = common.ip(v),
-  }, body)
-end
+local function plausible(v, body) return post("/api/event", "text/plain", v, body) end
+local function medama(v, body) return post("/api/event/hit", "text/plain;charset=UTF-8", v, body) end
+local function umami(v, body) return post("/api/send", "application/json", v, body) end
 
 local function plausible_view(v)
   return plausible(v, string.format('{"n":"pageview","u":"https://example.com%s","d":"example.com","r":"%s"}',

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol
 
 from footfall.model import EVENT_COLUMNS
-from footfall.storage.base import EventStore
+from footfall.storage.base import BATCH_ROWS, EventStore, utc_datetime, utc_ms
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -22,9 +23,8 @@ class Output(Protocol):
     def write(self, data: Any, /) -> int: ...
 
 
-_BATCH = 50_000
-_WINDOW_ROWS = _BATCH
-_EPOCH = dt.datetime(1970, 1, 1)
+_WINDOW_ROWS = BATCH_ROWS
+_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
 _JSON_SLICE = 1000
 
 
@@ -36,24 +36,15 @@ def parse_instant(text: str) -> int:
     return int(value.timestamp() * 1000)
 
 
-def _at(ms: int) -> dt.datetime:
-    """A UTC millisecond instant as the naive datetime the stores take for TIMESTAMP."""
-    return _EPOCH + dt.timedelta(milliseconds=ms)
-
-
-def _ms(ts: dt.datetime) -> int:
-    return (ts.replace(tzinfo=None) - _EPOCH) // dt.timedelta(milliseconds=1)
-
-
 def _where(site_id: str, since_ms: int | None, until_ms: int | None) -> tuple[str, list[object]]:
     where = ["site_id = ?"]
     params: list[object] = [site_id]
     if since_ms is not None:
         where.append("timestamp >= ?")
-        params.append(_at(since_ms))
+        params.append(utc_datetime(since_ms))
     if until_ms is not None:
         where.append("timestamp < ?")
-        params.append(_at(until_ms))
+        params.append(utc_datetime(until_ms))
     return " AND ".join(where), params
 
 
@@ -70,7 +61,7 @@ def _windows(store: EventStore, site_id: str, since_ms: int | None, until_ms: in
     first, last, total = rows[0]
     if not total:
         return []
-    todo = [(_ms(first), _ms(last) + 1, int(total))]
+    todo = [(utc_ms(first), utc_ms(last) + 1, int(total))]
     done: list[tuple[int, int]] = []
     while todo:
         start, end, count = todo.pop()
@@ -79,23 +70,22 @@ def _windows(store: EventStore, site_id: str, since_ms: int | None, until_ms: in
             continue
         parts = min(end - start, 2 * -(-count // _WINDOW_ROWS))
         edges = [start + (end - start) * i // parts for i in range(parts + 1)]
-        for lo, hi in zip(edges, edges[1:], strict=False):
-            if lo < hi:
-                _cols, counted = store.query(
-                    f"SELECT count(*) FROM events WHERE {where} AND timestamp >= ? AND timestamp < ?",
-                    [*params, _at(lo), _at(hi)],
-                )
-                if counted[0][0]:
-                    todo.append((lo, hi, int(counted[0][0])))
+        # parts <= end - start, so the edges strictly increase: no empty part.
+        for lo, hi in pairwise(edges):
+            _cols, counted = store.query(
+                f"SELECT count(*) FROM events WHERE {where} AND timestamp >= ? AND timestamp < ?",
+                [*params, utc_datetime(lo), utc_datetime(hi)],
+            )
+            if counted[0][0]:
+                todo.append((lo, hi, int(counted[0][0])))
     return sorted(done)
 
 
 def _select(site_id: str, window: tuple[int, int] | None) -> tuple[str, list[object]]:
-    cols = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
     if window is None:  # no events: the query still gives the columns' schema
-        return f"SELECT {cols} FROM events WHERE site_id = ? AND false", [site_id]
+        return f"SELECT {_COLUMNS} FROM events WHERE site_id = ? AND false", [site_id]
     where, params = _where(site_id, *window)
-    return f"SELECT {cols} FROM events WHERE {where}", params
+    return f"SELECT {_COLUMNS} FROM events WHERE {where}", params
 
 
 def _iso(ts: dt.datetime) -> str:
@@ -128,19 +118,19 @@ class _Batches:
         self._store = store
         self._site_id = site_id
         self._windows: list[tuple[int, int] | None] = [*_windows(store, site_id, since_ms, until_ms)] or [None]
-        self._reader = store.query_batches(*_select(site_id, self._windows[0]), _BATCH)
+        self._reader = store.query_batches(*_select(site_id, self._windows[0]))
         self.schema = self._reader.schema
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         for i, window in enumerate(self._windows):
             if i:
                 self._reader.close()
-                self._reader = self._store.query_batches(*_select(self._site_id, window), _BATCH)
+                self._reader = self._store.query_batches(*_select(self._site_id, window))
             if window is None or window[1] - window[0] <= 1:
                 yield from self._reader  # one millisecond (or nothing): no order to make
             else:
                 window_rows = self._reader.read_all().sort_by("timestamp")  # stable: ties keep stored order
-                yield from window_rows.to_batches(_BATCH)
+                yield from window_rows.to_batches(BATCH_ROWS)
 
     def close(self) -> None:
         self._reader.close()

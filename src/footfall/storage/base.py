@@ -16,6 +16,7 @@ Contract:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
 Row = tuple[Any, ...]
 
 BATCH_ROWS = 50_000
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def utc_datetime(ms: int) -> dt.datetime:
+    """A UTC instant in ms as the naive datetime the stores take and give for TIMESTAMP."""
+    return _EPOCH + dt.timedelta(milliseconds=ms)
+
+
+def utc_ms(ts: dt.datetime) -> int:
+    """The inverse of utc_datetime (an aware datetime is read as UTC)."""
+    return (ts.replace(tzinfo=None) - _EPOCH) // dt.timedelta(milliseconds=1)
 
 
 class EventStore(Protocol):

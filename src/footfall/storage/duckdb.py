@@ -8,7 +8,6 @@ Reads use their own cursor per call, so they run concurrently with the writer.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from footfall.storage.base import BATCH_ROWS, Row
+from footfall.storage.base import BATCH_ROWS, Row, utc_datetime
 from footfall.storage.columns import EVENTS, SESSIONS
 
 if TYPE_CHECKING:
@@ -136,7 +135,7 @@ class DuckDBStore:
         return bad_events + bad_sessions
 
     def purge(self, before_ms: int) -> int:
-        cutoff = dt.datetime.fromtimestamp(before_ms / 1000, dt.UTC).replace(tzinfo=None)
+        cutoff = utc_datetime(before_ms)
         deleted = 0
         with self._writer() as con, _transaction(con):
             for table in ("events", "sessions"):
